@@ -1,0 +1,99 @@
+namespace BmeQuant.Dicom;
+
+/// <summary>
+/// A DICOM transfer syntax with its encoding facts: VR explicit or implicit, byte order, deflate, and whether
+/// Pixel Data is encapsulated (compressed). Unknown UIDs are treated as encapsulated Explicit VR Little Endian.
+/// </summary>
+public sealed class TransferSyntax : IEquatable<TransferSyntax>
+{
+    private static readonly Dictionary<string, TransferSyntax> s_known = new(StringComparer.Ordinal);
+
+    private TransferSyntax(string uid, bool explicitVR, bool bigEndian, bool deflated, bool encapsulated, bool lossy, string? transcodeCommand, bool register = true)
+    {
+        Uid = uid;
+        Name = DicomUidRegistry.Lookup(uid)?.Name ?? "Unknown transfer syntax " + uid;
+        IsExplicitVR = explicitVR;
+        IsBigEndian = bigEndian;
+        IsDeflated = deflated;
+        IsEncapsulated = encapsulated;
+        IsLossy = lossy;
+        TranscodeCommand = transcodeCommand;
+        if (register)
+        {
+            s_known[uid] = this;
+        }
+    }
+
+    /// <summary>The UID, e.g. 1.2.840.10008.1.2.1.</summary>
+    public string Uid { get; }
+
+    /// <summary>The standard's name, e.g. "Explicit VR Little Endian".</summary>
+    public string Name { get; }
+
+    /// <summary>True when each element carries its VR.</summary>
+    public bool IsExplicitVR { get; }
+
+    /// <summary>True for Explicit VR Big Endian (retired).</summary>
+    public bool IsBigEndian { get; }
+
+    /// <summary>True when the dataset after the File Meta group is deflated (RFC 1951).</summary>
+    public bool IsDeflated { get; }
+
+    /// <summary>True when Pixel Data is encapsulated (fragments, usually compressed).</summary>
+    public bool IsEncapsulated { get; }
+
+    /// <summary>True when the compression may lose information.</summary>
+    public bool IsLossy { get; }
+
+    /// <summary>A command that transcodes this syntax to an uncompressed one, when one exists (e.g. dcmdjpeg).</summary>
+    public string? TranscodeCommand { get; }
+
+#pragma warning disable CS1591 // Names are the standard's.
+    public static readonly TransferSyntax ImplicitVRLittleEndian = new("1.2.840.10008.1.2", false, false, false, false, false, null);
+    public static readonly TransferSyntax ExplicitVRLittleEndian = new("1.2.840.10008.1.2.1", true, false, false, false, false, null);
+    public static readonly TransferSyntax EncapsulatedUncompressedExplicitVRLittleEndian = new("1.2.840.10008.1.2.1.98", true, false, false, true, false, null);
+    public static readonly TransferSyntax DeflatedExplicitVRLittleEndian = new("1.2.840.10008.1.2.1.99", true, false, true, false, false, null);
+    public static readonly TransferSyntax ExplicitVRBigEndian = new("1.2.840.10008.1.2.2", true, true, false, false, false, null);
+    public static readonly TransferSyntax JpegBaseline = new("1.2.840.10008.1.2.4.50", true, false, false, true, true, "dcmdjpeg");
+    public static readonly TransferSyntax JpegExtended = new("1.2.840.10008.1.2.4.51", true, false, false, true, true, "dcmdjpeg");
+    public static readonly TransferSyntax JpegLossless = new("1.2.840.10008.1.2.4.57", true, false, false, true, false, "dcmdjpeg");
+    public static readonly TransferSyntax JpegLosslessSV1 = new("1.2.840.10008.1.2.4.70", true, false, false, true, false, "dcmdjpeg");
+    public static readonly TransferSyntax JpegLsLossless = new("1.2.840.10008.1.2.4.80", true, false, false, true, false, "dcmdjpls");
+    public static readonly TransferSyntax JpegLsNearLossless = new("1.2.840.10008.1.2.4.81", true, false, false, true, true, "dcmdjpls");
+    public static readonly TransferSyntax Jpeg2000Lossless = new("1.2.840.10008.1.2.4.90", true, false, false, true, false, "gdcmconv --raw");
+    public static readonly TransferSyntax Jpeg2000 = new("1.2.840.10008.1.2.4.91", true, false, false, true, true, "gdcmconv --raw");
+    public static readonly TransferSyntax Jpeg2000Part2Lossless = new("1.2.840.10008.1.2.4.92", true, false, false, true, false, "gdcmconv --raw");
+    public static readonly TransferSyntax Jpeg2000Part2 = new("1.2.840.10008.1.2.4.93", true, false, false, true, true, "gdcmconv --raw");
+    public static readonly TransferSyntax RleLossless = new("1.2.840.10008.1.2.5", true, false, false, true, false, "dcmdrle");
+#pragma warning restore CS1591
+
+    /// <summary>The transfer syntax for <paramref name="uid"/>; unknown UIDs give an encapsulated Explicit VR Little Endian syntax.</summary>
+    public static TransferSyntax Lookup(string uid)
+    {
+        ArgumentNullException.ThrowIfNull(uid);
+        uid = uid.Trim().TrimEnd('\0', ' ');
+        if (s_known.TryGetValue(uid, out var ts))
+        {
+            return ts;
+        }
+
+        var info = DicomUidRegistry.Lookup(uid);
+        var isJpeg = uid.StartsWith("1.2.840.10008.1.2.4.", StringComparison.Ordinal);
+        return new TransferSyntax(uid, true, false, false, true, isJpeg, null, register: false);
+    }
+
+    /// <summary>True when <paramref name="uid"/> names a transfer syntax this library knows the encoding of.</summary>
+    public static bool IsKnown(string uid) => s_known.ContainsKey(uid) || DicomUidRegistry.Lookup(uid)?.Type == "Transfer Syntax";
+
+    /// <inheritdoc/>
+    public bool Equals(TransferSyntax? other) => other is not null && other.Uid == Uid;
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as TransferSyntax);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => Uid.GetHashCode(StringComparison.Ordinal);
+
+    /// <summary>Name and UID.</summary>
+    public override string ToString() => $"{Name} ({Uid})";
+}
