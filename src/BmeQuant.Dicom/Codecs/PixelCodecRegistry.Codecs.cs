@@ -1,0 +1,16 @@
+using BmeQuant.Dicom.Codecs.Jpeg;
+
+namespace BmeQuant.Dicom.Codecs;
+
+internal static partial class PixelCodecRegistry
+{
+    static partial void RegisterAll(Dictionary<string, IPixelCodec> codecs)
+    {
+        codecs["1.2.840.10008.1.2.5"] = new RleCodec();
+        codecs["1.2.840.10008.1.2.4.57"] = new JpegCodec("JPEG Lossless (process 14)", "1.2.840.10008.1.2.4.57");
+        codecs["1.2.840.10008.1.2.4.70"] = new JpegCodec("JPEG Lossless SV1", "1.2.840.10008.1.2.4.70");
+        codecs["1.2.840.10008.1.2.4.50"] = new JpegCodec("JPEG Baseline", "1.2.840.10008.1.2.4.50");
+        codecs["1.2.840.10008.1.2.4.51"] = new JpegCodec("JPEG Extended", "1.2.840.10008.1.2.4.51");
+        codecs["1.2.840.10008.1.2.4.55"] = new JpegCodec("JPEG Progressive", "1.2.840.10008.1.2.4.55");
+    }
+}
