@@ -298,6 +298,26 @@ public sealed partial class DicomDataset : IEnumerable<DicomItem>
     /// <exception cref="DicomException">Missing, or a value not convertible to <typeparamref name="T"/>.</exception>
     public T[] GetValues<T>(DicomTag tag) => Convert<T>(GetElement(tag));
 
+    /// <summary>Every value as <typeparamref name="T"/>; false when absent, not loaded or not convertible.</summary>
+    public bool TryGetValues<T>(DicomTag tag, out T[] values)
+    {
+        values = [];
+        if (this[tag] is not DicomElement e || !e.IsLoaded)
+        {
+            return false;
+        }
+
+        try
+        {
+            values = Convert<T>(e);
+            return true;
+        }
+        catch (DicomException)
+        {
+            return false;
+        }
+    }
+
     private T[] Convert<T>(DicomElement e)
     {
         var tag = e.Tag;

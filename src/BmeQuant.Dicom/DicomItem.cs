@@ -126,6 +126,18 @@ public sealed class DicomFragment
     /// <summary>Offset of the fragment's item tag in the source stream, or -1.</summary>
     public long StreamOffset { get; internal set; } = -1;
 
+    internal void ReadPrefix(Span<byte> destination)
+    {
+        if (_deferred is null)
+        {
+            _data.Span[..destination.Length].CopyTo(destination);
+        }
+        else
+        {
+            _deferred.Read(DicomTag.PixelData, 0, destination);
+        }
+    }
+
     internal void CopyTo(Span<byte> destination)
     {
         if (_deferred is null)
