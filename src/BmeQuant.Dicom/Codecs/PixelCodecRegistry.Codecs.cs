@@ -1,4 +1,5 @@
 using BmeQuant.Dicom.Codecs.Jpeg;
+using BmeQuant.Dicom.Codecs.JpegLs;
 
 namespace BmeQuant.Dicom.Codecs;
 
@@ -12,5 +13,7 @@ internal static partial class PixelCodecRegistry
         codecs["1.2.840.10008.1.2.4.50"] = new JpegCodec("JPEG Baseline", "1.2.840.10008.1.2.4.50");
         codecs["1.2.840.10008.1.2.4.51"] = new JpegCodec("JPEG Extended", "1.2.840.10008.1.2.4.51");
         codecs["1.2.840.10008.1.2.4.55"] = new JpegCodec("JPEG Progressive", "1.2.840.10008.1.2.4.55");
+        codecs["1.2.840.10008.1.2.4.80"] = new JpegLsCodec("JPEG-LS Lossless", "1.2.840.10008.1.2.4.80");
+        codecs["1.2.840.10008.1.2.4.81"] = new JpegLsCodec("JPEG-LS Near-Lossless", "1.2.840.10008.1.2.4.81");
     }
 }
