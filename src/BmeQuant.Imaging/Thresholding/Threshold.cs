@@ -1,0 +1,172 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace BmeQuant.Imaging.Thresholding;
+
+/// <summary>
+/// Single and band thresholds of float voxels into 0/1 masks, with <c>Vector512/256/128</c> paths and a scalar
+/// reference path; the volume overloads run in parallel over slices. NaN never passes a threshold.
+/// </summary>
+public static class Threshold
+{
+    internal enum Kind
+    {
+        Above,
+        AtLeast,
+        Band,
+    }
+
+    /// <summary>destination[i] = source[i] &gt; <paramref name="threshold"/> ? 1 : 0 (the Otsu convention: foreground above the threshold).</summary>
+    public static void Above(ReadOnlySpan<float> source, float threshold, Span<byte> destination) => Run(source, destination, threshold, float.NaN, Kind.Above);
+
+    /// <summary>destination[i] = source[i] ≥ <paramref name="threshold"/> ? 1 : 0.</summary>
+    public static void AtLeast(ReadOnlySpan<float> source, float threshold, Span<byte> destination) => Run(source, destination, threshold, float.NaN, Kind.AtLeast);
+
+    /// <summary>destination[i] = <paramref name="lower"/> ≤ source[i] ≤ <paramref name="upper"/> ? 1 : 0 (double threshold).</summary>
+    public static void Band(ReadOnlySpan<float> source, float lower, float upper, Span<byte> destination) => Run(source, destination, lower, upper, Kind.Band);
+
+    /// <summary>Mask of the voxels &gt; <paramref name="threshold"/>.</summary>
+    public static Volume<byte> Above(Volume<float> volume, float threshold) => RunVolume(volume, threshold, float.NaN, Kind.Above);
+
+    /// <summary>Mask of the voxels ≥ <paramref name="threshold"/>.</summary>
+    public static Volume<byte> AtLeast(Volume<float> volume, float threshold) => RunVolume(volume, threshold, float.NaN, Kind.AtLeast);
+
+    /// <summary>Mask of the voxels in [<paramref name="lower"/>, <paramref name="upper"/>].</summary>
+    public static Volume<byte> Band(Volume<float> volume, float lower, float upper) => RunVolume(volume, lower, upper, Kind.Band);
+
+    private static Volume<byte> RunVolume(Volume<float> volume, float lower, float upper, Kind kind)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        var mask = volume.CreateLike<byte>();
+        var slice = volume.Geometry.SliceLength;
+        var src = volume.Data;
+        var dst = mask.Data;
+        if (volume.Length < (1 << 18))
+        {
+            Run(src, dst, lower, upper, kind);
+        }
+        else
+        {
+            Parallel.For(0, volume.SizeZ, k => Run(src.AsSpan(k * slice, slice), dst.AsSpan(k * slice, slice), lower, upper, kind));
+        }
+
+        return mask;
+    }
+
+    internal static void Run(ReadOnlySpan<float> source, Span<byte> destination, float lower, float upper, Kind kind)
+    {
+        if (destination.Length < source.Length)
+        {
+            throw new ArgumentException($"Destination holds {destination.Length} voxels; the source {source.Length}.", nameof(destination));
+        }
+
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated && source.Length >= 4 * Vector512<float>.Count)
+        {
+            // Four float compares (all-ones int lanes) narrow int → short → byte into one byte vector; & 1 gives 0/1.
+            var lo = Vector512.Create(lower);
+            var hi = Vector512.Create(upper);
+            var one = Vector512.Create((byte)1);
+            var n = Vector512<float>.Count;
+            ref var src = ref MemoryMarshal.GetReference(source);
+            ref var dst = ref MemoryMarshal.GetReference(destination);
+            var last = source.Length - (4 * n);
+            for (; i <= last; i += 4 * n)
+            {
+                var c0 = Test(Vector512.LoadUnsafe(ref src, (nuint)i), lo, hi, kind);
+                var c1 = Test(Vector512.LoadUnsafe(ref src, (nuint)(i + n)), lo, hi, kind);
+                var c2 = Test(Vector512.LoadUnsafe(ref src, (nuint)(i + (2 * n))), lo, hi, kind);
+                var c3 = Test(Vector512.LoadUnsafe(ref src, (nuint)(i + (3 * n))), lo, hi, kind);
+                var s01 = Vector512.Narrow(c0.AsInt32(), c1.AsInt32());
+                var s23 = Vector512.Narrow(c2.AsInt32(), c3.AsInt32());
+                (Vector512.Narrow(s01, s23).AsByte() & one).StoreUnsafe(ref dst, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && source.Length >= 4 * Vector256<float>.Count)
+        {
+            // Four float compares (all-ones int lanes) narrow int → short → byte into one byte vector; & 1 gives 0/1.
+            var lo = Vector256.Create(lower);
+            var hi = Vector256.Create(upper);
+            var one = Vector256.Create((byte)1);
+            var n = Vector256<float>.Count;
+            ref var src = ref MemoryMarshal.GetReference(source);
+            ref var dst = ref MemoryMarshal.GetReference(destination);
+            var last = source.Length - (4 * n);
+            for (; i <= last; i += 4 * n)
+            {
+                var c0 = Test(Vector256.LoadUnsafe(ref src, (nuint)i), lo, hi, kind);
+                var c1 = Test(Vector256.LoadUnsafe(ref src, (nuint)(i + n)), lo, hi, kind);
+                var c2 = Test(Vector256.LoadUnsafe(ref src, (nuint)(i + (2 * n))), lo, hi, kind);
+                var c3 = Test(Vector256.LoadUnsafe(ref src, (nuint)(i + (3 * n))), lo, hi, kind);
+                var s01 = Vector256.Narrow(c0.AsInt32(), c1.AsInt32());
+                var s23 = Vector256.Narrow(c2.AsInt32(), c3.AsInt32());
+                (Vector256.Narrow(s01, s23).AsByte() & one).StoreUnsafe(ref dst, (nuint)i);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated && source.Length >= 4 * Vector128<float>.Count)
+        {
+            // Four float compares (all-ones int lanes) narrow int → short → byte into one byte vector; & 1 gives 0/1.
+            var lo = Vector128.Create(lower);
+            var hi = Vector128.Create(upper);
+            var one = Vector128.Create((byte)1);
+            var n = Vector128<float>.Count;
+            ref var src = ref MemoryMarshal.GetReference(source);
+            ref var dst = ref MemoryMarshal.GetReference(destination);
+            var last = source.Length - (4 * n);
+            for (; i <= last; i += 4 * n)
+            {
+                var c0 = Test(Vector128.LoadUnsafe(ref src, (nuint)i), lo, hi, kind);
+                var c1 = Test(Vector128.LoadUnsafe(ref src, (nuint)(i + n)), lo, hi, kind);
+                var c2 = Test(Vector128.LoadUnsafe(ref src, (nuint)(i + (2 * n))), lo, hi, kind);
+                var c3 = Test(Vector128.LoadUnsafe(ref src, (nuint)(i + (3 * n))), lo, hi, kind);
+                var s01 = Vector128.Narrow(c0.AsInt32(), c1.AsInt32());
+                var s23 = Vector128.Narrow(c2.AsInt32(), c3.AsInt32());
+                (Vector128.Narrow(s01, s23).AsByte() & one).StoreUnsafe(ref dst, (nuint)i);
+            }
+        }
+
+        // Scalar tail.
+        RunScalar(source[i..], destination[i..], lower, upper, kind);
+    }
+
+    /// <summary>Scalar reference path.</summary>
+    internal static void RunScalar(ReadOnlySpan<float> source, Span<byte> destination, float lower, float upper, Kind kind)
+    {
+        for (var n = 0; n < source.Length; n++)
+        {
+            var x = source[n];
+            var pass = kind switch
+            {
+                Kind.Above => x > lower,
+                Kind.AtLeast => x >= lower,
+                _ => x >= lower && x <= upper,
+            };
+            destination[n] = pass ? (byte)1 : (byte)0;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Test(Vector512<float> x, Vector512<float> lo, Vector512<float> hi, Kind kind) => kind switch
+    {
+        Kind.Above => Vector512.GreaterThan(x, lo),
+        Kind.AtLeast => Vector512.GreaterThanOrEqual(x, lo),
+        _ => Vector512.GreaterThanOrEqual(x, lo) & Vector512.LessThanOrEqual(x, hi),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Test(Vector256<float> x, Vector256<float> lo, Vector256<float> hi, Kind kind) => kind switch
+    {
+        Kind.Above => Vector256.GreaterThan(x, lo),
+        Kind.AtLeast => Vector256.GreaterThanOrEqual(x, lo),
+        _ => Vector256.GreaterThanOrEqual(x, lo) & Vector256.LessThanOrEqual(x, hi),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Test(Vector128<float> x, Vector128<float> lo, Vector128<float> hi, Kind kind) => kind switch
+    {
+        Kind.Above => Vector128.GreaterThan(x, lo),
+        Kind.AtLeast => Vector128.GreaterThanOrEqual(x, lo),
+        _ => Vector128.GreaterThanOrEqual(x, lo) & Vector128.LessThanOrEqual(x, hi),
+    };
+}
