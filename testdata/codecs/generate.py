@@ -4,7 +4,8 @@
 Each case is a small synthetic image written as uncompressed DICOM with pydicom, compressed with a dcmtk tool,
 and stored as two files: NAME.bin (the compressed bytes of frame 1, all fragments joined) and NAME.raw (the
 expected decoded samples, little-endian, BitsAllocated per sample, interleaved). For lossless syntaxes NAME.raw is
-the original image; for lossy ones it is dcmtk's own decode (dcmdjpeg/dcmdjpls, colour conversion off).
+the original image; for lossy ones it is dcmtk's own decode (dcmdjpeg/dcmdjpls, colour conversion off) and
+NAME.orig.raw holds the image before compression.
 manifest.json lists every case with its frame description and the per-sample tolerance a decoder must meet.
 """
 import json
@@ -101,6 +102,10 @@ def case(name, kind, rows, cols, bits, signed, spp, tool, options, lossy=False, 
             f.write(data)
         with open(os.path.join(HERE, name + ".raw"), "wb") as f:
             f.write(np.ascontiguousarray(expected).astype(expected.dtype.newbyteorder("<")).tobytes())
+        if lossy:
+            # The image before compression, to check a lossy decode against the encoder's promise (e.g. NEAR).
+            with open(os.path.join(HERE, name + ".orig.raw"), "wb") as f:
+                f.write(arr.astype(arr.dtype.newbyteorder("<")).tobytes())
         CASES.append({
             "name": name,
             "transferSyntaxUid": str(ds.file_meta.TransferSyntaxUID),
@@ -109,6 +114,7 @@ def case(name, kind, rows, cols, bits, signed, spp, tool, options, lossy=False, 
             "planarConfiguration": planar,
             "photometricInterpretation": str(ds.PhotometricInterpretation),
             "tolerance": tolerance,
+            "original": (name + ".orig.raw") if lossy else None,
             "command": " ".join([tool] + options),
         })
 

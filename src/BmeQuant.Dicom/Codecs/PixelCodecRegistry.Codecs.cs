@@ -15,5 +15,7 @@ internal static partial class PixelCodecRegistry
         codecs["1.2.840.10008.1.2.4.55"] = new JpegCodec("JPEG Progressive", "1.2.840.10008.1.2.4.55");
         codecs["1.2.840.10008.1.2.4.80"] = new JpegLsCodec("JPEG-LS Lossless", "1.2.840.10008.1.2.4.80");
         codecs["1.2.840.10008.1.2.4.81"] = new JpegLsCodec("JPEG-LS Near-Lossless", "1.2.840.10008.1.2.4.81");
+        codecs["1.2.840.10008.1.2.4.90"] = new Jpeg2000Codec("JPEG 2000 Lossless", "1.2.840.10008.1.2.4.90");
+        codecs["1.2.840.10008.1.2.4.91"] = new Jpeg2000Codec("JPEG 2000", "1.2.840.10008.1.2.4.91");
     }
 }

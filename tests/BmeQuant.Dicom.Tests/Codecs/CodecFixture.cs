@@ -31,6 +31,13 @@ internal sealed record CodecFixture(
 
     public byte[] Expected => File.ReadAllBytes(Path.Combine(Folder, Name + ".raw"));
 
+    /// <summary>The image before lossy compression (lossy cases only).</summary>
+    public byte[] Original => File.ReadAllBytes(Path.Combine(Folder, Name + ".orig.raw"));
+
+    /// <summary>Sample <paramref name="index"/> of a little-endian frame of this case.</summary>
+    public int Sample(byte[] frame, int index) =>
+        BitsAllocated == 8 ? frame[index] : frame[2 * index] | (frame[(2 * index) + 1] << 8);
+
     public static CodecFixture Get(string name) => All.Single(c => c.Name == name);
 
     /// <summary>Names of every case whose transfer syntax starts with one of <paramref name="uids"/>.</summary>
