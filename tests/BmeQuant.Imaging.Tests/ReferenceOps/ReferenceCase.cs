@@ -13,7 +13,7 @@ namespace BmeQuant.Imaging.Tests.ReferenceOps;
 internal sealed class ReferenceCase
 {
     /// <summary>Ops handled by <c>ReferenceOpsStatisticsTests</c>.</summary>
-    public static readonly IReadOnlySet<string> StatisticsOps = new HashSet<string>(StringComparer.Ordinal) { "otsu", "percentiles", "label_stats" };
+    public static readonly IReadOnlySet<string> StatisticsOps = new HashSet<string>(StringComparer.Ordinal) { "otsu", "percentiles", "percentile", "label_stats", "label_statistics" };
 
     /// <summary>Ops handled by <c>ReferenceOpsFilterTests</c>.</summary>
     public static readonly IReadOnlySet<string> FilterOps = new HashSet<string>(StringComparer.Ordinal)
