@@ -1,0 +1,227 @@
+using BenchmarkDotNet.Attributes;
+using BmeQuant.Imaging;
+using BmeQuant.Imaging.Kernels;
+using BmeQuant.Imaging.Statistics;
+using BmeQuant.Imaging.Thresholding;
+
+namespace BmeQuant.Benchmarks.Imaging.Kernels;
+
+/// <summary>uint16 → float with slope and intercept: scalar path, SIMD path (one thread), and a float copy of the output size.</summary>
+[MemoryDiagnoser]
+public class ConvertBenchmarks
+{
+    private Volume<ushort> _stored = null!;
+    private float[] _output = null!;
+    private float[] _copySource = null!;
+
+    [ParamsSource(nameof(Sizes))]
+    public string Size { get; set; } = "";
+
+    public static IEnumerable<string> Sizes => KernelBenchmarkData.Sizes;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _stored = KernelBenchmarkData.Stored(Size);
+        _output = new float[_stored.Length];
+        _copySource = new float[_stored.Length];
+    }
+
+    [Benchmark(Baseline = true)]
+    public void Scalar() => VoxelConvert.ToFloatScalar(_stored.Data, _output, 1.25f, -3f);
+
+    [Benchmark]
+    public void Simd() => VoxelConvert.ToFloat(_stored.Data, _output, 1.25f, -3f);
+
+    [Benchmark]
+    public void SimdParallel()
+    {
+        var slice = _stored.Geometry.SliceLength;
+        Parallel.For(0, _stored.SizeZ, k => VoxelConvert.ToFloat(_stored.Data.AsSpan(k * slice, slice), _output.AsSpan(k * slice, slice), 1.25f, -3f));
+    }
+
+    /// <summary>Memory bandwidth reference: copy a float volume (reads and writes 8 bytes per voxel; the conversion 6).</summary>
+    [Benchmark]
+    public void Copy() => _copySource.AsSpan().CopyTo(_output);
+}
+
+/// <summary>Count, min, max, mean and variance (one pass, double accumulation), unmasked and masked.</summary>
+[MemoryDiagnoser]
+public class StatisticsBenchmarks
+{
+    private Volume<float> _volume = null!;
+    private Volume<byte> _mask = null!;
+    private float[] _output = null!;
+
+    [ParamsSource(nameof(Sizes))]
+    public string Size { get; set; } = "";
+
+    public static IEnumerable<string> Sizes => KernelBenchmarkData.Sizes;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _volume = KernelBenchmarkData.Intensity(Size);
+        _mask = KernelBenchmarkData.Mask(Size);
+        _output = new float[_volume.Length];
+    }
+
+    [Benchmark(Baseline = true)]
+    public StatisticsAccumulator Scalar() => VoxelStatistics.Scalar(_volume.Data, default, 1000f);
+
+    [Benchmark]
+    public StatisticsAccumulator Simd() => VoxelStatistics.Accumulate(_volume.Data, default, 1000f);
+
+    [Benchmark]
+    public SummaryStatistics SimdParallel() => VolumeStatistics.Summarize(_volume);
+
+    [Benchmark]
+    public StatisticsAccumulator MaskedScalar() => VoxelStatistics.Scalar(_volume.Data, _mask.Data, 1000f);
+
+    [Benchmark]
+    public SummaryStatistics MaskedSimdParallel() => VolumeStatistics.Summarize(_volume, _mask);
+
+    /// <summary>Memory bandwidth reference: copy the volume (the reduction only reads it).</summary>
+    [Benchmark]
+    public void Copy() => _volume.Data.AsSpan().CopyTo(_output);
+}
+
+/// <summary>Single threshold (x &gt; t) into a 0/1 byte mask.</summary>
+[MemoryDiagnoser]
+public class ThresholdBenchmarks
+{
+    private Volume<float> _volume = null!;
+    private byte[] _mask = null!;
+    private float[] _output = null!;
+
+    [ParamsSource(nameof(Sizes))]
+    public string Size { get; set; } = "";
+
+    public static IEnumerable<string> Sizes => KernelBenchmarkData.Sizes;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _volume = KernelBenchmarkData.Intensity(Size);
+        _mask = new byte[_volume.Length];
+        _output = new float[_volume.Length];
+    }
+
+    [Benchmark(Baseline = true)]
+    public void Scalar() => Threshold.RunScalar(_volume.Data, _mask, 1500f, 0, Threshold.Kind.Above);
+
+    [Benchmark]
+    public void Simd() => Threshold.Above(_volume.Data, 1500f, _mask);
+
+    [Benchmark]
+    public Volume<byte> SimdParallelNewVolume() => Threshold.Above(_volume, 1500f);
+
+    [Benchmark]
+    public void Copy() => _volume.Data.AsSpan().CopyTo(_output);
+}
+
+/// <summary>256-bin histogram over the value range, scalar single thread vs parallel blocks.</summary>
+[MemoryDiagnoser]
+public class HistogramBenchmarks
+{
+    private Volume<float> _volume = null!;
+    private long[] _counts = null!;
+
+    [ParamsSource(nameof(Sizes))]
+    public string Size { get; set; } = "";
+
+    public static IEnumerable<string> Sizes => KernelBenchmarkData.Sizes;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _volume = KernelBenchmarkData.Intensity(Size);
+        _counts = new long[256];
+    }
+
+    [Benchmark(Baseline = true)]
+    public void Scalar()
+    {
+        Array.Clear(_counts);
+        Histogram.CountScalar(_volume.Data, default, 900, 8000, _counts);
+    }
+
+    [Benchmark]
+    public Histogram Parallel() => Histogram.Compute(_volume.Data, 900, 8000, 256);
+}
+
+/// <summary>Seven exact percentiles (1, 5, 25, 50, 75, 95, 99): selection vs a full sort.</summary>
+[MemoryDiagnoser]
+public class PercentileBenchmarks
+{
+    private static readonly double[] s_percents = [1, 5, 25, 50, 75, 95, 99];
+    private Volume<float> _volume = null!;
+    private float[] _work = null!;
+
+    [ParamsSource(nameof(Sizes))]
+    public string Size { get; set; } = "";
+
+    public static IEnumerable<string> Sizes => KernelBenchmarkData.Sizes;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _volume = KernelBenchmarkData.Intensity(Size);
+        _work = new float[_volume.Length];
+    }
+
+    [Benchmark(Baseline = true)]
+    public float SortBaseline()
+    {
+        _volume.Data.AsSpan().CopyTo(_work);
+        Array.Sort(_work);
+        return _work[_work.Length / 2];
+    }
+
+    [Benchmark]
+    public double[] Selection() => Percentiles.Compute(_volume.Data, s_percents);
+}
+
+/// <summary>Otsu (256 bins, range of the data) and 3-class multi-Otsu.</summary>
+[MemoryDiagnoser]
+public class OtsuBenchmarks
+{
+    private Volume<float> _volume = null!;
+
+    [ParamsSource(nameof(Sizes))]
+    public string Size { get; set; } = "";
+
+    public static IEnumerable<string> Sizes => KernelBenchmarkData.Sizes;
+
+    [GlobalSetup]
+    public void Setup() => _volume = KernelBenchmarkData.Intensity(Size);
+
+    [Benchmark(Baseline = true)]
+    public float Otsu2() => Otsu.Compute(_volume);
+
+    [Benchmark]
+    public float[] MultiOtsu3() => Otsu.ComputeMulti(_volume.Data, 3);
+}
+
+/// <summary>Per-label count, volume, mean, SD, min, max and centroid for four labels.</summary>
+[MemoryDiagnoser]
+public class LabelStatisticsBenchmarks
+{
+    private Volume<float> _volume = null!;
+    private Volume<int> _labels = null!;
+
+    [ParamsSource(nameof(Sizes))]
+    public string Size { get; set; } = "";
+
+    public static IEnumerable<string> Sizes => KernelBenchmarkData.Sizes;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _volume = KernelBenchmarkData.Intensity(Size);
+        _labels = KernelBenchmarkData.Labels(Size);
+    }
+
+    [Benchmark]
+    public IReadOnlyList<LabelMeasures> Compute() => LabelStatistics.Compute(_volume, _labels);
+}
