@@ -226,6 +226,13 @@ public sealed partial class DicomDataset : IEnumerable<DicomItem>
             return DicomValueCodec.ReadTags(e.Data.Span).Select(t => t.ToString()).ToArray();
         }
 
+        if (e.VR == DicomVR.UN && e.Length <= 1024 && IsPrintable(e.Data.Span))
+        {
+            // Unknown (private) values that are plain text read as text, split like other multi-valued text.
+            var text = TrimText(Charset.Decode(e.Data.Span, DicomVR.LO), DicomVR.LO);
+            return text.Length == 0 ? [] : text.Split('\\');
+        }
+
         if (e.VR.Kind == DicomValueKind.Bytes)
         {
             return e.Data.Span.ToArray().Select(b => b.ToString(CultureInfo.InvariantCulture)).ToArray();
@@ -233,6 +240,19 @@ public sealed partial class DicomDataset : IEnumerable<DicomItem>
 
         var nums = DicomValueCodec.ReadNumbers(e.VR, e.Data.Span);
         return nums.Select(n => n.ToString(CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    private static bool IsPrintable(ReadOnlySpan<byte> data)
+    {
+        foreach (var b in data)
+        {
+            if (b is (< 0x20 and not 0x0D and not 0x0A and not 0x09 and not 0x1B and not 0) or 0x7F)
+            {
+                return false;
+            }
+        }
+
+        return data.Length > 0;
     }
 
     private static string TrimText(string s, DicomVR vr)
@@ -574,7 +594,7 @@ public sealed partial class DicomDataset : IEnumerable<DicomItem>
         }
 
         var size = Marshal.SizeOf<T>();
-        if (vr.Kind == DicomValueKind.Bytes || size == vr.UnitSize && IsSameKind<T>(vr))
+        if (vr.Kind == DicomValueKind.Bytes || typeof(T) == typeof(byte) || (size == vr.UnitSize && IsSameKind<T>(vr)))
         {
             // Raw copy: OB/UN take any bytes, matching binary types are stored as they are (little-endian host).
             var bytes = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();

@@ -99,6 +99,11 @@ public sealed class DicomPixelData
             };
         }
 
+        if ((long)Rows * Columns * SamplesPerPixel * Math.Max(1, BitsAllocated / 8) > Array.MaxLength)
+        {
+            throw Format(DicomTag.Rows, $"{Rows}x{Columns}x{SamplesPerPixel}", "a frame of at most 2 GB");
+        }
+
         IsSubsampled422 = PhotometricInterpretation is "YBR_FULL_422" or "YBR_PARTIAL_422" && SamplesPerPixel == 3 && !ts.IsEncapsulated;
         OutputPhotometricInterpretation = IsSubsampled422 ? "YBR_FULL" : PhotometricInterpretation;
     }
@@ -463,6 +468,10 @@ public sealed class DicomPixelData
         try
         {
             codec.Decode(compressed, info, decoded);
+        }
+        catch (UnsupportedTransferSyntaxException ex) when (ex.FilePath is null)
+        {
+            throw new UnsupportedTransferSyntaxException($"{_where}: frame {frame}: {ex.Message}", ex) { FilePath = _ds.SourcePath, TransferSyntaxUid = TransferSyntax.Uid };
         }
         catch (DicomException ex) when (ex.FilePath is null)
         {

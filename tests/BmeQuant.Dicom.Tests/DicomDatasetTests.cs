@@ -1,0 +1,105 @@
+using System.Globalization;
+
+namespace BmeQuant.Dicom.Tests;
+
+public class DicomDatasetTests
+{
+    [Fact]
+    public void GetValues_DecimalStrings_ParseInvariantUnderCommaCulture()
+    {
+        var old = CultureInfo.CurrentCulture;
+        try
+        {
+            CultureInfo.CurrentCulture = new CultureInfo("de-DE");
+            var ds = new DicomDataset();
+            ds.Add(DicomTag.PixelSpacing, "0.5\\0.75");
+            ds.Add(DicomTag.InstanceNumber, " 12 ");
+            Assert.Equal([0.5, 0.75], ds.GetValues<double>(DicomTag.PixelSpacing));
+            Assert.Equal(12, ds.GetValue<int>(DicomTag.InstanceNumber));
+            ds.AddOrUpdate(DicomTag.SliceThickness, 3.3);
+            Assert.Equal("3.3", ds.GetString(DicomTag.SliceThickness));
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = old;
+        }
+    }
+
+    [Fact]
+    public void GetString_Missing_ThrowsNamingTagAndKeyword()
+    {
+        var ds = new DicomDataset();
+        var ex = Assert.Throws<DicomException>(() => ds.GetString(DicomTag.SeriesDescription));
+        Assert.Contains("(0008,103E)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("SeriesDescription", ex.Message, StringComparison.Ordinal);
+        Assert.False(ds.TryGetString(DicomTag.SeriesDescription, out _));
+    }
+
+    [Fact]
+    public void GetValue_NotANumber_ThrowsFormatExceptionWithValue()
+    {
+        var ds = new DicomDataset();
+        ds.Add(DicomTag.NumberOfFrames, "1A");
+        var ex = Assert.Throws<DicomFormatException>(() => ds.GetValue<int>(DicomTag.NumberOfFrames));
+        Assert.Contains("'1A'", ex.Message, StringComparison.Ordinal);
+        Assert.False(ds.TryGetValue<int>(DicomTag.NumberOfFrames, out _));
+    }
+
+    [Fact]
+    public void Add_AmbiguousVR_ChosenFromValueType()
+    {
+        var ds = new DicomDataset();
+        ds.Add(DicomTag.SmallestImagePixelValue, (short)-5);
+        ds.Add(DicomTag.LargestImagePixelValue, (ushort)500);
+        ds.Add(DicomTag.PixelData, new byte[] { 1, 2, 3, 4 });
+        Assert.Equal(DicomVR.SS, ds[DicomTag.SmallestImagePixelValue]!.VR);
+        Assert.Equal(DicomVR.US, ds[DicomTag.LargestImagePixelValue]!.VR);
+        Assert.Equal(DicomVR.OB, ds[DicomTag.PixelData]!.VR);
+        Assert.Equal(-5, ds.GetValue<int>(DicomTag.SmallestImagePixelValue));
+        ds.AddOrUpdate(DicomTag.PixelData, new ushort[] { 1, 2 });
+        Assert.Equal(DicomVR.OW, ds[DicomTag.PixelData]!.VR);
+    }
+
+    [Fact]
+    public void Add_Duplicate_Throws_AddOrUpdate_Replaces()
+    {
+        var ds = new DicomDataset();
+        ds.Add(DicomTag.Rows, (ushort)10);
+        Assert.Throws<ArgumentException>(() => ds.Add(DicomTag.Rows, (ushort)11));
+        ds.AddOrUpdate(DicomTag.Rows, (ushort)12);
+        Assert.Equal((ushort)12, ds.GetValue<ushort>(DicomTag.Rows));
+        Assert.Equal(1, ds.Count);
+    }
+
+    [Fact]
+    public void Enumerate_AddedOutOfOrder_SortedByTag()
+    {
+        var ds = new DicomDataset();
+        ds.Add(DicomTag.Rows, (ushort)1);
+        ds.Add(DicomTag.PatientName, "A^B");
+        ds.Add(DicomTag.SOPClassUID, "1.2");
+        Assert.Equal([DicomTag.SOPClassUID, DicomTag.PatientName, DicomTag.Rows], ds.Select(i => i.Tag).ToArray());
+    }
+
+    [Fact]
+    public void TryGetPrivateTag_PhilipsBlock_FindsReservedElement()
+    {
+        var ds = new DicomDataset();
+        ds.Add(new DicomTag(0x2005, 0x0010), DicomVR.LO, "Other");
+        ds.Add(new DicomTag(0x2005, 0x0011), DicomVR.LO, "Philips MR Imaging DD 001");
+        ds.Add(new DicomTag(0x2005, 0x110E), DicomVR.FL, 1.5f);
+        Assert.True(ds.TryGetPrivateTag(0x2005, "Philips MR Imaging DD 001", 0x0E, out var tag));
+        Assert.Equal(new DicomTag(0x2005, 0x110E), tag);
+        Assert.Equal(1.5, ds.GetValue<double>(tag));
+    }
+
+    [Fact]
+    public void AddText_NonAscii_DeclaresUtf8()
+    {
+        var ds = new DicomDataset();
+        ds.Add(DicomTag.PatientName, "Müller^Jürgen=山田");
+        Assert.Equal("ISO_IR 192", ds.GetString(DicomTag.SpecificCharacterSet));
+        var back = TestDatasets.FromBytes(TestDatasets.ToBytes(ds)).Dataset;
+        Assert.Equal("Müller^Jürgen=山田", back.GetString(DicomTag.PatientName));
+    }
+}
