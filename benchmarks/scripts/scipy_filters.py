@@ -13,6 +13,7 @@ Usage:
 import argparse
 import csv
 import glob
+import json
 import os
 import re
 import subprocess
@@ -138,6 +139,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--results", default="BenchmarkDotNet.Artifacts/results")
     ap.add_argument("--run-dotnet", action="store_true", help="run the BenchmarkDotNet filter benchmarks first (short job)")
+    ap.add_argument("--save-scipy", help="write the scipy timings to this json file")
+    ap.add_argument("--load-scipy", help="reuse scipy timings from this json file instead of timing again")
     args = ap.parse_args()
     sizes = args.sizes.split(",")
 
@@ -150,17 +153,29 @@ def main():
         args.results = os.path.join(repo, "BenchmarkDotNet.Artifacts", "results")
 
     ours = read_dotnet(args.results) if os.path.isdir(args.results) else {}
+    saved = {}
+    if args.load_scipy:
+        with open(args.load_scipy, encoding="utf-8") as f:
+            saved = json.load(f)
     print(f"scipy {__import__('scipy').__version__}, numpy {np.__version__}, cpus {os.cpu_count()}")
     print(f"{'benchmark':<45} {'size':<12} {'scipy':>10} {'BmeQuant':>10} {'ratio':>7}  allocated")
     for size in sizes:
         for (cls, method), fn in cases(size).items():
-            fn()  # warm-up (and page in the arrays)
-            t = time_best(fn, args.repeats if "200" not in size else 1)
+            key = f"{cls}.{method}@{size}"
+            if key in saved:
+                t = saved[key]
+            else:
+                fn()  # warm-up (and page in the arrays)
+                t = time_best(fn, args.repeats if "200" not in size else 1)
+                saved[key] = t
             mine = ours.get((cls, method, size))
             ours_text = f"{mine[0] * 1e3:9.1f}ms" if mine else "       n/a"
             ratio = f"{t / mine[0]:6.1f}x" if mine else "    n/a"
             alloc = mine[1] if mine else ""
             print(f"{cls + '.' + method:<45} {size:<12} {t * 1e3:9.1f}ms {ours_text} {ratio}  {alloc}", flush=True)
+            if args.save_scipy:
+                with open(args.save_scipy, "w", encoding="utf-8") as f:
+                    json.dump(saved, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ public class BinaryMorphologyTests
         { 13, 15, 17, 0.7, 0.9, 1.1, 3.3, 4 },
         { 29, 27, 5, 0.5, 0.5, 1.0, 1.0, 5 },
         { 11, 11, 11, 1.0, 1.0, 1.0, 0.0, 6 },
+        { 19, 17, 15, 1.0, 1.0, 1.0, 4.5, 7 }, // > 48 element rows: the public call takes the distance-transform path
     };
 
     [Theory]
@@ -32,7 +33,13 @@ public class BinaryMorphologyTests
             Assert.Equal(0, FilterTestData.Differences(BruteDilate(eroded, element), BinaryMorphology.Open(mask, radiusMm)));
             Assert.Equal(0, FilterTestData.Differences(BruteErode(dilated, element), BinaryMorphology.Close(mask, radiusMm)));
 
-            // The explicit-element path agrees as well.
+            // Both internal paths (row decomposition, distance transform) and the explicit-element path agree.
+            foreach (var rowsAllowed in new[] { true, false })
+            {
+                Assert.Equal(0, FilterTestData.Differences(dilated, BinaryMorphology.ApplyRadius(mask, radiusMm, dilate: true, rowsAllowed)));
+                Assert.Equal(0, FilterTestData.Differences(eroded, BinaryMorphology.ApplyRadius(mask, radiusMm, dilate: false, rowsAllowed)));
+            }
+
             var se = StructuringElement.Ellipsoid(spacing, radiusMm);
             Assert.Equal(element.Count, se.Offsets.Count);
             Assert.Equal(0, FilterTestData.Differences(dilated, BinaryMorphology.Dilate(mask, se)));
