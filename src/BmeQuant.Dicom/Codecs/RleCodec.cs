@@ -30,6 +30,11 @@ internal sealed class RleCodec : IPixelCodec
 
         int bytesPerSample = info.BitsAllocated / 8;
         int segmentCount = info.SamplesPerPixel * bytesPerSample;
+        if (segmentCount > 15)
+        {
+            CodecGuard.Fail($"{CodecName}: {info.SamplesPerPixel} samples of {bytesPerSample} bytes need {segmentCount} segments; the RLE header holds at most 15.");
+        }
+
         uint declared = BinaryPrimitives.ReadUInt32LittleEndian(compressed);
         if (declared != segmentCount)
         {

@@ -56,4 +56,20 @@ internal sealed class HuffmanTable
 
         return table;
     }
+
+    /// <summary>Decodes a code longer than <see cref="FastBits"/> from the next 16 bits; length 0 when no code matches.</summary>
+    public int DecodeLong(int next16Bits, out int length)
+    {
+        for (length = FastBits + 1; length <= 16; length++)
+        {
+            int code = next16Bits >> (16 - length);
+            if (code <= MaxCode[length])
+            {
+                return Values[(ValueOffset[length] + code) & 0xFF];
+            }
+        }
+
+        length = 0;
+        return 0;
+    }
 }

@@ -47,7 +47,16 @@ internal ref struct JpegBitReader
             return entry & 0xFF;
         }
 
-        return DecodeLong(table);
+        // Longer codes: a pure look-up on the buffered bits, so that the reader itself stays in registers.
+        int symbol = table.DecodeLong((int)(_buffer >> 48), out int codeLength);
+        if (codeLength == 0)
+        {
+            ThrowInvalidCode(_codec, (int)(_buffer >> 48), _position, _bitCount < _paddingBits);
+        }
+
+        _buffer <<= codeLength;
+        _bitCount -= codeLength;
+        return symbol;
     }
 
     /// <summary>Reads <paramref name="count"/> (0..16) raw bits as an unsigned number.</summary>
@@ -138,25 +147,18 @@ internal ref struct JpegBitReader
         return _position;
     }
 
-    private int DecodeLong(HuffmanTable table)
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowInvalidCode(string codec, int code, int position, bool overrun)
     {
-        int code16 = (int)(_buffer >> 48);
-        for (int length = HuffmanTable.FastBits + 1; length <= 16; length++)
+        if (overrun)
         {
-            int code = code16 >> (16 - length);
-            if (code <= table.MaxCode[length])
-            {
-                _buffer <<= length;
-                _bitCount -= length;
-                return table.Values[(table.ValueOffset[length] + code) & 0xFF];
-            }
+            CodecGuard.Fail($"{codec}: entropy-coded data ends (marker or end of data at byte offset {position}) before the scan is complete.");
         }
 
-        CheckOverrun();
-        CodecGuard.Fail($"{_codec}: invalid Huffman code 0x{code16:X4} near byte offset {_position}.");
-        return 0;
+        CodecGuard.Fail($"{codec}: invalid Huffman code 0x{code:X4} near byte offset {position}.");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Fill()
     {
         while (_bitCount <= 56)

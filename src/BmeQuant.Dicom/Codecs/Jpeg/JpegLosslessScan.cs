@@ -86,7 +86,16 @@ internal static class JpegLosslessScan
         return reader.ReceiveExtend(s);
     }
 
-    private static void DecodeRunSingle(ref JpegBitReader reader, HuffmanTable table, int[] cur, int[] prev, int x0, int count, bool firstLine, int firstColumn, int predictor, int initial)
+    private static void DecodeRunSingle(ref JpegBitReader sharedReader, HuffmanTable table, int[] cur, int[] prev, int x0, int count, bool firstLine, int firstColumn, int predictor, int initial)
+    {
+        // A local copy of the reader: with every reader method inlined its fields can live in registers.
+        var reader = sharedReader;
+        DecodeRunSingleCore(ref reader, table, cur, prev, x0, count, firstLine, firstColumn, predictor, initial);
+        sharedReader = reader;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DecodeRunSingleCore(ref JpegBitReader reader, HuffmanTable table, int[] cur, int[] prev, int x0, int count, bool firstLine, int firstColumn, int predictor, int initial)
     {
         ref int c = ref MemoryMarshal.GetArrayDataReference(cur);
         ref int p = ref MemoryMarshal.GetArrayDataReference(prev);

@@ -455,7 +455,7 @@ internal sealed class JpegLsScanDecoder
     private void DecodeSampleInterleavedLine(ref JpegLsBitReader reader, int[][] prev, int[][] cur)
     {
         int nc = prev.Length;
-        Span<int> contexts = stackalloc int[4];
+        Span<int> contexts = nc <= 16 ? stackalloc int[16] : new int[nc];
         int x = 1;
         while (x <= _width)
         {
