@@ -51,13 +51,15 @@ public sealed record BiasFieldOptions
 /// <param name="FinalConvergence">Coefficient of variation of exp(field change) at the last iteration.</param>
 /// <param name="ControlPointSpacingMm">Control-point spacing of the finest lattice, per axis.</param>
 /// <param name="MaskVoxelCount">Voxels of the mask used (positive intensities only).</param>
+/// <param name="Options">The options the result was computed with (for provenance).</param>
 public sealed record BiasFieldCorrectionResult(
     Volume<float> Corrected,
     Volume<float> Field,
     IReadOnlyList<int> IterationsPerLevel,
     double FinalConvergence,
     Vector3D ControlPointSpacingMm,
-    long MaskVoxelCount);
+    long MaskVoxelCount,
+    BiasFieldOptions Options);
 
 /// <summary>
 /// N4-style bias-field estimation and correction (after Tustison et al. 2010). On a shrunk copy of log(image),
@@ -204,7 +206,7 @@ public static class BiasFieldCorrection
             g.SizeX * g.Spacing.X / lattice.Spans[0],
             g.SizeY * g.Spacing.Y / lattice.Spans[1],
             g.SizeZ * g.Spacing.Z / lattice.Spans[2]);
-        return new BiasFieldCorrectionResult(correctedVolume, full, iterations, convergence, finest, maskCount);
+        return new BiasFieldCorrectionResult(correctedVolume, full, iterations, convergence, finest, maskCount, options);
     }
 
     private static long ShrinkLog(Volume<float> image, byte[] mask, int fx, int fy, int fz, int nx, int ny, int nz, float[] logImage, byte[] valid)

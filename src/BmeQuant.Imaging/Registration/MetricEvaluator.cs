@@ -28,6 +28,10 @@ internal sealed class MetricEvaluator
     private readonly int _chunks;
     private readonly double[][] _hist;
     private readonly double[][] _dHist;
+    private readonly double[] _mergedHist = [];
+    private readonly double[] _mergedDHist = [];
+    private readonly double[] _pf = [];
+    private readonly double[] _pm = [];
     private readonly double[][] _sums;
     private readonly int[] _validPerChunk;
     private readonly ParallelOptions _parallel;
@@ -75,6 +79,10 @@ internal sealed class MetricEvaluator
             _invMovingBin = (bins - 1 - (2 * Padding)) / ((double)moving.Maximum - moving.Minimum);
             _hist = new double[_chunks][];
             _dHist = new double[_chunks][];
+            _mergedHist = new double[bins * bins];
+            _mergedDHist = new double[bins * bins * 6];
+            _pf = new double[bins];
+            _pm = new double[bins];
             for (var c = 0; c < _chunks; c++)
             {
                 _hist[c] = new double[bins * bins];
@@ -158,8 +166,11 @@ internal sealed class MetricEvaluator
     private double FinishMutualInformation(Span<double> gradient, out int validSamples)
     {
         var nb = _bins;
-        var hist = new double[nb * nb];
-        var dHist = new double[nb * nb * 6];
+        // Merge the chunks in chunk order (deterministic); the buffers are reused between evaluations.
+        var hist = _mergedHist;
+        var dHist = _mergedDHist;
+        Array.Clear(hist);
+        Array.Clear(dHist);
         validSamples = 0;
         for (var c = 0; c < _chunks; c++)
         {
@@ -189,8 +200,10 @@ internal sealed class MetricEvaluator
             return 0;
         }
 
-        var pf = new double[nb];
-        var pm = new double[nb];
+        var pf = _pf;
+        var pm = _pm;
+        Array.Clear(pf);
+        Array.Clear(pm);
         for (var i = 0; i < nb; i++)
         {
             for (var k = 0; k < nb; k++)

@@ -100,7 +100,7 @@ public static class RigidRegistration
                 level, shrink, fixedLevel.Geometry.Spacing, movingLevel.Geometry.Spacing, sigma, evaluator.SampleCount, iterations, value, step, stop));
         }
 
-        return new RigidRegistrationResult(transform, initial, options.Metric, finalValue, finalValidFraction, totalIterations, levels);
+        return new RigidRegistrationResult(transform, initial, options.Metric, finalValue, finalValidFraction, totalIterations, levels, options);
     }
 
     /// <summary>

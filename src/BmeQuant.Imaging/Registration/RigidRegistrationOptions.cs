@@ -145,6 +145,7 @@ public sealed record RegistrationLevelInfo(
 /// <param name="FinalValidSampleFraction">Fraction of the finest level's samples that mapped inside the moving image.</param>
 /// <param name="Iterations">Total optimiser iterations over all levels.</param>
 /// <param name="Levels">Per-level details, coarse to fine.</param>
+/// <param name="Options">The options the result was computed with (for provenance).</param>
 public sealed record RigidRegistrationResult(
     RigidTransform Transform,
     RigidTransform InitialTransform,
@@ -152,4 +153,5 @@ public sealed record RigidRegistrationResult(
     double FinalMetricValue,
     double FinalValidSampleFraction,
     int Iterations,
-    IReadOnlyList<RegistrationLevelInfo> Levels);
+    IReadOnlyList<RegistrationLevelInfo> Levels,
+    RigidRegistrationOptions Options);
