@@ -297,7 +297,8 @@ public static class NiftiReader
         if (typeof(T) == typeof(float))
         {
             var floats = MemoryMarshal.Cast<T, float>(target);
-            if (VoxelConvert.TryToFloat(source, floats, (float)slope, (float)inter) && (!scale || ((float)slope == slope && (float)inter == inter)))
+            // The SIMD kernel scales in single precision: use it when slope and intercept are floats (always in NIfTI-1).
+            if ((!scale || ((float)slope == slope && (float)inter == inter)) && VoxelConvert.TryToFloat(source, floats, (float)slope, (float)inter))
             {
                 return;
             }
