@@ -88,7 +88,8 @@ public static partial class SequenceRoleClassifier
         }
 
         var seqLower = facts.SequenceName.ToLowerInvariant();
-        var isEpi = ss.Contains("EP") || seqLower.Contains("epi", StringComparison.Ordinal) || seqLower.Contains("ep2d", StringComparison.Ordinal);
+        var isEpi = ss.Contains("EP") || seqLower.Contains("epi", StringComparison.Ordinal) || seqLower.Contains("ep2d", StringComparison.Ordinal)
+            || SiemensEpiName().IsMatch(seqLower);
         if (isEpi)
         {
             evidence.Add("echo-planar acquisition (diffusion/functional)");
@@ -262,6 +263,10 @@ public static partial class SequenceRoleClassifier
         _ = sequenceName;
         return (role, fatSat, string.Join(", ", why));
     }
+
+    /// <summary>Siemens EPI sequence names: "*epfid2d1_64", "*ep_b1000", "epse2d1_128".</summary>
+    [GeneratedRegex(@"(^|[\s*])ep(fid|se|_b|_|\d)", RegexOptions.CultureInvariant)]
+    private static partial Regex SiemensEpiName();
 
     private static bool Has(string padded, params string[] words) =>
         words.Any(w => padded.Contains(" " + w + " ", StringComparison.Ordinal) || (w.Length >= 3 && padded.Contains(" " + w, StringComparison.Ordinal) && w is not "loc"));

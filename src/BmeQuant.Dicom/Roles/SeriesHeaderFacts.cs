@@ -65,7 +65,7 @@ public sealed record SeriesHeaderFacts
             Manufacturer = ds.GetStringOrDefault(DicomTag.Manufacturer, string.Empty),
             SeriesDescription = ds.GetStringOrDefault(DicomTag.SeriesDescription, string.Empty),
             ProtocolName = ds.GetStringOrDefault(DicomTag.ProtocolName, string.Empty),
-            ScanningSequence = Multi(ds, DicomTag.ScanningSequence),
+            ScanningSequence = ScanningSequenceOf(ds),
             SequenceVariant = Multi(ds, DicomTag.SequenceVariant),
             ScanOptions = Multi(ds, DicomTag.ScanOptions),
             ImageType = Multi(ds, DicomTag.ImageType),
@@ -75,6 +75,40 @@ public sealed record SeriesHeaderFacts
             InversionTimeMs = Number(ds, DicomTag.InversionTime, null) ?? Number(ds, DicomTag.InversionTimes, DicomTag.MRModifierSequence),
             FieldStrengthTesla = Number(ds, DicomTag.MagneticFieldStrength, null),
         };
+    }
+
+    /// <summary>ScanningSequence, or for enhanced objects (which lack it) the equivalent from EchoPulseSequence / EchoPlanarPulseSequence.</summary>
+    private static string[] ScanningSequenceOf(DicomDataset ds)
+    {
+        var ss = Multi(ds, DicomTag.ScanningSequence);
+        if (ss.Length > 0)
+        {
+            return ss;
+        }
+
+        var list = new List<string>();
+        if (string.Equals(ds.GetStringOrDefault(DicomTag.EchoPlanarPulseSequence, string.Empty), "YES", StringComparison.OrdinalIgnoreCase))
+        {
+            list.Add("EP");
+        }
+
+        var pulse = ds.GetStringOrDefault(DicomTag.EchoPulseSequence, string.Empty).ToUpperInvariant();
+        if (pulse is "SPIN" or "BOTH")
+        {
+            list.Add("SE");
+        }
+
+        if (pulse is "GRADIENT" or "BOTH")
+        {
+            list.Add("GR");
+        }
+
+        if (string.Equals(ds.GetStringOrDefault(DicomTag.InversionRecovery, string.Empty), "YES", StringComparison.OrdinalIgnoreCase))
+        {
+            list.Add("IR");
+        }
+
+        return [.. list];
     }
 
     private static void AddString(DicomDataset ds, DicomTag tag, List<string> into)
