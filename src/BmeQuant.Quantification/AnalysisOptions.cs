@@ -1,0 +1,138 @@
+using System.Text.Json.Serialization;
+
+namespace BmeQuant.Quantification;
+
+/// <summary>How a marrow voxel is declared edematous relative to the normal-marrow reference.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<EdemaRule>))]
+public enum EdemaRule
+{
+    /// <summary>
+    /// Default: a robust z-score of the smoothed fluid-sensitive signal (median and IQR/1.349 of normal marrow),
+    /// plus <see cref="AnalysisOptions.T1SupportWeight"/> × the robust z-score of T1 hypointensity, above
+    /// <c>K</c> (default 3); voxels bright on T1 (fat) are vetoed.
+    /// </summary>
+    Robust,
+
+    /// <summary>
+    /// Upper quartile + k·IQR of the normal-bone fluid-sensitive signal (the rule used for hyperintense
+    /// inflammation volume in spondyloarthritis). With <c>K</c> null, k is adaptive: the smallest k ≥ 1.5 for
+    /// which at most 1 % of the normal-marrow voxels lie above the threshold (capped at 4).
+    /// </summary>
+    Q3Iqr,
+
+    /// <summary>Mean + k·SD of normal marrow (k default 2); sensitive to outliers in the reference.</summary>
+    MeanSd,
+}
+
+/// <summary>
+/// Every parameter of an analysis, with documented defaults. Immutable; written into the findings.
+/// All sizes are in mm or mm³, never voxels.
+/// </summary>
+public sealed record AnalysisOptions
+{
+    /// <summary>The defaults.</summary>
+    public static AnalysisOptions Default { get; } = new();
+
+    /// <summary>Edema rule (default <see cref="EdemaRule.Robust"/>).</summary>
+    public EdemaRule Rule { get; init; } = EdemaRule.Robust;
+
+    /// <summary>
+    /// The rule's multiplier: z threshold for <see cref="EdemaRule.Robust"/> (default 3), k of Q3 + k·IQR
+    /// (default adaptive) or of mean + k·SD (default 2). Null = the rule's default.
+    /// </summary>
+    public double? K { get; init; }
+
+    /// <summary>Weight of T1 hypointensity (robust z) added to the fluid z-score by the robust rule (default 0.5; 0 = ignore T1).</summary>
+    public double T1SupportWeight { get; init; } = 0.5;
+
+    /// <summary>
+    /// Voxels whose T1 signal is more than this many robust SDs above normal marrow are fat or partial volume
+    /// with fat, never edema (default 1.0; +∞ disables). Applies to every rule when a T1 series is given.
+    /// </summary>
+    public double T1BrightVetoZ { get; init; } = 1.0;
+
+    /// <summary>In-plane Gaussian sigma in mm applied inside the bones to both series before thresholding (default 0 = none: smoothing dilates lesions by about a voxel at a low threshold).</summary>
+    public double SmoothingSigmaMm { get; init; }
+
+    /// <summary>
+    /// Partial volume at the cortex and next to joint fluid: voxels closer than this to the bone surface are
+    /// excluded (default 0 mm = none; the T1-bright veto and the minimum lesion size already remove most of it).
+    /// </summary>
+    public double SurfaceMarginMm { get; init; }
+
+    /// <summary>Lesions (26-connected) smaller than this are dropped (default 30 mm³).</summary>
+    public double MinimumLesionVolumeMm3 { get; init; } = 30;
+
+    /// <summary>Edema holes smaller than this, fully enclosed within a slice, are filled (default 20 mm³; 0 = none).</summary>
+    public double FillHolesUpToMm3 { get; init; } = 20;
+
+    /// <summary>A bone surface voxel is articular when another bone lies within this distance (default 6 mm).</summary>
+    public double ArticularReachMm { get; init; } = 6;
+
+    /// <summary>Upper edges of the depth bands from the articular surface (default 5 and 10 mm: 0–5, 5–10, &gt;10 mm).</summary>
+    public IReadOnlyList<double> DepthBandEdgesMm { get; init; } = [5.0, 10.0];
+
+    /// <summary>Edema within this depth of the articular surface is subchondral (default 5 mm).</summary>
+    public double SubchondralDepthMm { get; init; } = 5;
+
+    /// <summary>SPARCC "deep" lesion: at least this deep from the articular surface (default 10 mm).</summary>
+    public double DeepLesionDepthMm { get; init; } = 10;
+
+    /// <summary>WORMS cut points in % of region (default 25 and 50: grade 1 &lt;25 %, 2 25–50 %, 3 &gt;50 %).</summary>
+    public IReadOnlyList<double> WormsCutsPercent { get; init; } = [25.0, 50.0];
+
+    /// <summary>MOAKS and Berlin cut points in % of region (default 33 and 66).</summary>
+    public IReadOnlyList<double> MoaksCutsPercent { get; init; } = [33.0, 66.0];
+
+    /// <summary>Subchondral low-signal band thickness flag in the knee (default &gt; 4 mm).</summary>
+    public double BandThicknessFlagMm { get; init; } = 4;
+
+    /// <summary>Subchondral low-signal band length flag in the knee (default &gt; 14 mm).</summary>
+    public double BandLengthFlagMm { get; init; } = 14;
+
+    /// <summary>Low-signal band thickness flag in the femoral head (default ≥ 4 mm).</summary>
+    public double FemoralHeadBandThicknessFlagMm { get; init; } = 4;
+
+    /// <summary>Relative threshold change for the sensitivity check (default 0.10: volume at threshold ∓10 %).</summary>
+    public double ThresholdSensitivityFraction { get; init; } = 0.10;
+
+    /// <summary>Refine the T1-to-fluid alignment by rigid registration when they disagree (default true).</summary>
+    public bool RegisterSeries { get; init; } = true;
+
+    /// <summary>Bounds the work of parallel loops (default -1 = all cores).</summary>
+    public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    /// <summary>The rule's multiplier after defaults are applied (adaptive q3-iqr returns null: it is chosen from the data).</summary>
+    internal double? EffectiveK => K ?? Rule switch
+    {
+        EdemaRule.Robust => 3.0,
+        EdemaRule.MeanSd => 2.0,
+        _ => null,
+    };
+
+    /// <summary>Rejects out-of-range values with the parameter named.</summary>
+    internal void Validate()
+    {
+        static void Check(bool ok, string name, object value, string expected)
+        {
+            if (!ok)
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"AnalysisOptions.{name} must be {expected}; found {value}.");
+            }
+        }
+
+        Check(K is null || (double.IsFinite(K.Value) && K.Value >= 0), nameof(K), K!, "a finite number ≥ 0 or null");
+        Check(double.IsFinite(T1SupportWeight) && T1SupportWeight >= 0, nameof(T1SupportWeight), T1SupportWeight, "finite and ≥ 0");
+        Check(!double.IsNaN(T1BrightVetoZ), nameof(T1BrightVetoZ), T1BrightVetoZ, "a number (+∞ disables)");
+        Check(double.IsFinite(SmoothingSigmaMm) && SmoothingSigmaMm >= 0, nameof(SmoothingSigmaMm), SmoothingSigmaMm, "finite and ≥ 0 mm");
+        Check(double.IsFinite(SurfaceMarginMm) && SurfaceMarginMm >= 0, nameof(SurfaceMarginMm), SurfaceMarginMm, "finite and ≥ 0 mm");
+        Check(double.IsFinite(MinimumLesionVolumeMm3) && MinimumLesionVolumeMm3 >= 0, nameof(MinimumLesionVolumeMm3), MinimumLesionVolumeMm3, "finite and ≥ 0 mm³");
+        Check(double.IsFinite(FillHolesUpToMm3) && FillHolesUpToMm3 >= 0, nameof(FillHolesUpToMm3), FillHolesUpToMm3, "finite and ≥ 0 mm³");
+        Check(double.IsFinite(ArticularReachMm) && ArticularReachMm > 0, nameof(ArticularReachMm), ArticularReachMm, "finite and > 0 mm");
+        Check(DepthBandEdgesMm.Count > 0 && DepthBandEdgesMm.All(double.IsFinite) && DepthBandEdgesMm.Zip(DepthBandEdgesMm.Skip(1)).All(p => p.First < p.Second) && DepthBandEdgesMm[0] > 0, nameof(DepthBandEdgesMm), string.Join(",", DepthBandEdgesMm), "positive, finite and increasing");
+        Check(WormsCutsPercent.Count == 2 && WormsCutsPercent[0] < WormsCutsPercent[1], nameof(WormsCutsPercent), string.Join(",", WormsCutsPercent), "two increasing percentages");
+        Check(MoaksCutsPercent.Count == 2 && MoaksCutsPercent[0] < MoaksCutsPercent[1], nameof(MoaksCutsPercent), string.Join(",", MoaksCutsPercent), "two increasing percentages");
+        Check(ThresholdSensitivityFraction is > 0 and < 1, nameof(ThresholdSensitivityFraction), ThresholdSensitivityFraction, "in (0, 1)");
+        Check(SubchondralDepthMm > 0 && DeepLesionDepthMm > 0, nameof(SubchondralDepthMm), SubchondralDepthMm, "> 0 mm");
+    }
+}

@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Reflection;
+using BmeQuant.Imaging;
+using BmeQuant.Imaging.Filters;
+using BmeQuant.Quantification.Internal;
+
+namespace BmeQuant.Quantification;
+
+/// <summary>
+/// Quantifies bone marrow edema in one study: aligns T1 to the fluid-sensitive grid, finds (or takes) the bones,
+/// estimates (or takes) the normal-marrow reference, segments the edema with the selected rule and measures it
+/// per bone and in total. See docs/methods.md for every step and measure with its sources.
+/// </summary>
+public static class EdemaAnalyzer
+{
+    /// <summary>Version written into the findings.</summary>
+    public static string SoftwareVersion { get; } =
+        typeof(EdemaAnalyzer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>Analyses <paramref name="input"/> with <paramref name="options"/> (defaults when null).</summary>
+    /// <exception cref="QuantificationException">The inputs do not overlap, a mask is empty, or no bone can be found.</exception>
+    public static EdemaFindings Analyze(StudyInput input, AnalysisOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        options ??= AnalysisOptions.Default;
+        options.Validate();
+        var notes = new List<string>();
+        var fluidRaw = input.FluidSensitive;
+        var grid = fluidRaw.Geometry;
+
+        // 1. T1 onto the fluid-sensitive grid.
+        var (t1Raw, alignment) = SeriesAlignment.Align(fluidRaw, input.T1, options, notes);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // 3. Bones.
+        Volume<int> labels;
+        IReadOnlyDictionary<int, string> names;
+        string bonesSource;
+        if (input.BoneLabels is { } given)
+        {
+            labels = given.Geometry.IsSameGrid(grid) ? given : Resampler.ResampleNearest(given, grid);
+            names = input.LabelNames ?? new Dictionary<int, string>();
+            bonesSource = "given: " + (input.BoneLabelsSource ?? "label map");
+            if (!given.Geometry.IsSameGrid(grid))
+            {
+                notes.Add("The bone label map was resampled (nearest neighbour) onto the fluid-sensitive grid through patient coordinates.");
+            }
+        }
+        else
+        {
+            if (t1Raw is null)
+            {
+                throw new QuantificationException($"Automatic bone segmentation needs a T1 series (fatty marrow is recognised by bright T1 and dark fluid-sensitive signal); none was given for {Describe(input.FluidSensitiveSeries)}. Give --t1 or --bone-mask.");
+            }
+
+            (labels, names) = BoneSegmenter.Segment(fluidRaw, t1Raw, input.Anatomy, options, notes, cancellationToken);
+            bonesSource = "automatic";
+        }
+
+        var boneLabelList = DistinctLabels(labels);
+        if (boneLabelList.Count == 0)
+        {
+            throw new QuantificationException($"No bone voxel on the analysis grid ({grid.SizeX}×{grid.SizeY}×{grid.SizeZ}) for {Describe(input.FluidSensitiveSeries)}: the bone label map is empty or does not overlap the fluid-sensitive series.");
+        }
+
+        var bones = BoneGeometry.Compute(labels, boneLabelList, options, cancellationToken);
+
+        // 2. Smoothing in-plane (x and y of the analysis grid) and inside the bones only (normalised convolution),
+        // so that neither soft tissue nor joint fluid bleeds into the marrow at the cortex.
+        var fluid = MaskedSmoothing.Apply(fluidRaw, bones.Union, options.SmoothingSigmaMm);
+        var t1 = t1Raw is null ? null : MaskedSmoothing.Apply(t1Raw, bones.Union, options.SmoothingSigmaMm);
+
+        // 4. Reference.
+        Volume<byte>? referenceMask = null;
+        if (input.ReferenceMask is { } rm)
+        {
+            referenceMask = rm.Geometry.IsSameGrid(grid) ? rm : Resampler.ResampleNearest(rm, grid);
+        }
+
+        var reference = ReferenceEstimator.Estimate(fluid, t1, bones.Union, bones.SurfaceDepthMm, referenceMask);
+        var rule = ThresholdRule.Create(options, reference, t1 is not null);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // 5. Edema.
+        Volume<byte> Segment(double threshold) =>
+            EdemaSegmenter.Clean(EdemaSegmenter.Threshold(fluid, t1, bones.Union, bones.SurfaceDepthMm, reference, rule, threshold, options), bones.Union, bones.SurfaceDepthMm, options);
+
+        var edema = Segment(rule.FluidThreshold);
+        var lowerT = rule.FluidThreshold * (1 - options.ThresholdSensitivityFraction);
+        var higherT = rule.FluidThreshold * (1 + options.ThresholdSensitivityFraction);
+        var voxelMm3 = grid.VoxelVolumeMm3;
+        var sensitivity = new ThresholdSensitivity(
+            options.ThresholdSensitivityFraction,
+            Count(Segment(lowerT)) * voxelMm3,
+            Count(edema) * voxelMm3,
+            Count(Segment(higherT)) * voxelMm3);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // 6. Measures.
+        var muscle = MuscleEstimator.EstimateFluid(fluid, t1, bones, reference);
+        if (muscle is null)
+        {
+            notes.Add("Edema/muscle ratio not computed: no soft tissue could be identified as muscle (needs T1).");
+        }
+
+        var measurer = new RegionMeasurer(edema, labels, bones, fluid, t1, reference, rule, options, muscle);
+        var total = measurer.Measure("total", 0, null);
+        var perBone = boneLabelList
+            .Select(lab => measurer.Measure(names.TryGetValue(lab, out var n) ? n : "label " + lab.ToString(CultureInfo.InvariantCulture), lab, new HashSet<int> { lab }))
+            .ToList();
+
+        var bands = LowSignalBandDetector.Detect(edema, labels, names, bones, fluid, t1, reference, input.Anatomy, options);
+        var sparcc = SparccScorer.Score(edema, labels, names, bones, fluid, reference, input.Anatomy, options, notes);
+
+        var depthZones = new Volume<byte>(grid);
+        var edges = options.DepthBandEdgesMm;
+        for (var i = 0; i < depthZones.Length; i++)
+        {
+            if (edema.Data[i] == 0)
+            {
+                continue;
+            }
+
+            var d = bones.ArticularDepthMm.Data[i];
+            var band = 0;
+            while (band < edges.Count && d >= edges[band])
+            {
+                band++;
+            }
+
+            depthZones.Data[i] = (byte)(band + 1);
+        }
+
+        if (reference.Source == "estimated")
+        {
+            notes.Add("Normal-marrow reference estimated from fatty marrow (T1 at or above the bone median, ≥ 1 mm from the surface), using the median and lower half of its fluid-sensitive distribution.");
+        }
+
+        notes.Add("No bias-field correction was applied before the reference was measured (the smoothing and robust statistics absorb slow intensity drifts only partly).");
+
+        return new EdemaFindings
+        {
+            SoftwareVersion = SoftwareVersion,
+            Options = options,
+            Inputs = new InputProvenance(
+                input.FluidSensitiveSeries,
+                input.T1 is null ? null : input.T1Series ?? new SeriesProvenance(null, null, null),
+                bonesSource,
+                referenceMask is null ? "estimated" : "given: " + (input.ReferenceMaskSource ?? "mask"),
+                input.Anatomy,
+                [grid.SizeX, grid.SizeY, grid.SizeZ],
+                [grid.Spacing.X, grid.Spacing.Y, grid.Spacing.Z]),
+            Alignment = alignment,
+            Reference = new ReferenceMarrow(
+                reference.Source,
+                Count(reference.Mask) * voxelMm3,
+                reference.FluidMedian,
+                reference.FluidQ1,
+                reference.FluidQ3,
+                reference.FluidMean,
+                reference.FluidSd,
+                reference.T1Median,
+                reference.T1RobustSd),
+            Threshold = new ThresholdReport(rule.Name, rule.K, rule.FluidThreshold, rule.Description),
+            Total = total,
+            Bones = perBone,
+            Sparcc = sparcc,
+            LowSignalBands = bands,
+            Sensitivity = sensitivity,
+            Notes = notes,
+            Masks = new FindingsMasks(edema, labels, depthZones, reference.Mask),
+        };
+    }
+
+    internal static long Count(Volume<byte> mask)
+    {
+        long n = 0;
+        foreach (var v in mask.Data)
+        {
+            n += v != 0 ? 1 : 0;
+        }
+
+        return n;
+    }
+
+    private static List<int> DistinctLabels(Volume<int> labels)
+    {
+        var set = new SortedSet<int>();
+        foreach (var v in labels.Data)
+        {
+            if (v > 0)
+            {
+                set.Add(v);
+            }
+        }
+
+        return [.. set];
+    }
+
+    internal static string Describe(SeriesProvenance s) =>
+        s.Source ?? s.SeriesInstanceUid ?? s.SeriesDescription ?? "the fluid-sensitive series";
+}

@@ -1,0 +1,356 @@
+using System.Globalization;
+using BmeQuant.Imaging;
+using BmeQuant.Imaging.Filters;
+
+namespace BmeQuant.Quantification.Internal;
+
+/// <summary>Computes the measures of one region (a bone, or all bones for the total).</summary>
+internal sealed class RegionMeasurer
+{
+    private readonly Volume<byte> _edema;
+    private readonly Volume<int> _labels;
+    private readonly BoneGeometry _bones;
+    private readonly Volume<float> _fluid;
+    private readonly Volume<float>? _t1;
+    private readonly ReferenceStats _reference;
+    private readonly ThresholdRule _rule;
+    private readonly AnalysisOptions _options;
+    private readonly double? _muscleFluid;
+    private readonly double _allBoneMm3;
+    private readonly double _referenceT1Mean;
+
+    public RegionMeasurer(Volume<byte> edema, Volume<int> labels, BoneGeometry bones, Volume<float> fluid, Volume<float>? t1, ReferenceStats reference, ThresholdRule rule, AnalysisOptions options, double? muscleFluid)
+    {
+        _edema = edema;
+        _labels = labels;
+        _bones = bones;
+        _fluid = fluid;
+        _t1 = t1;
+        _reference = reference;
+        _rule = rule;
+        _options = options;
+        _muscleFluid = muscleFluid;
+        long n = 0;
+        foreach (var v in bones.Union.Data)
+        {
+            n += v;
+        }
+
+        _allBoneMm3 = n * labels.Geometry.VoxelVolumeMm3;
+        _referenceT1Mean = t1 is null ? double.NaN : MaskedSample.From(t1.Data, reference.Mask.Data).Mean;
+    }
+
+    /// <summary>Measures the voxels whose label is in <paramref name="labels"/> (null = all bones).</summary>
+    public RegionFindings Measure(string name, int label, IReadOnlySet<int>? labels)
+    {
+        var g = _labels.Geometry;
+        var voxelMm3 = g.VoxelVolumeMm3;
+        var l = _labels.Data;
+        var e = _edema.Data;
+        var depth = _bones.ArticularDepthMm.Data;
+        var surfaceDepth = _bones.SurfaceDepthMm.Data;
+        var f = _fluid.Data;
+        var region = new Volume<byte>(g);
+        var lesion = new Volume<byte>(g);
+        long regionCount = 0, edemaCount = 0, subchondral = 0, subcortical = 0;
+        double burden = 0, fluidSum = 0, t1Sum = 0;
+        var edges = _options.DepthBandEdgesMm;
+        var bands = new long[edges.Count + 1];
+        var depths = new List<float>();
+        var scale = _rule.FluidThreshold - _reference.FluidMedian;
+        var hasArticular = false;
+        for (var i = 0; i < l.Length; i++)
+        {
+            if (l[i] <= 0 || (labels is not null && !labels.Contains(l[i])))
+            {
+                continue;
+            }
+
+            region.Data[i] = 1;
+            regionCount++;
+            if (e[i] == 0)
+            {
+                continue;
+            }
+
+            lesion.Data[i] = 1;
+            edemaCount++;
+            var d = depth[i];
+            depths.Add(d);
+            var band = 0;
+            while (band < edges.Count && d >= edges[band])
+            {
+                band++;
+            }
+
+            bands[band]++;
+            if (d < _options.SubchondralDepthMm)
+            {
+                subchondral++;
+            }
+            else if (surfaceDepth[i] < _options.SubchondralDepthMm)
+            {
+                subcortical++;
+            }
+
+            burden += scale > 0 ? Math.Max(0, (f[i] - _reference.FluidMedian) / scale) : 1;
+            fluidSum += f[i];
+            if (_t1 is not null)
+            {
+                t1Sum += _t1.Data[i];
+            }
+        }
+
+        foreach (var lab in labels ?? (IEnumerable<int>)_bones.HasArticularSurface.Keys)
+        {
+            hasArticular |= _bones.HasArticularSurface.TryGetValue(lab, out var h) && h;
+        }
+
+        var regionMm3 = regionCount * voxelMm3;
+        var edemaMm3 = edemaCount * voxelMm3;
+        var percent = regionMm3 > 0 ? 100.0 * edemaMm3 / regionMm3 : 0;
+        depths.Sort();
+        var maxDepth = depths.Count > 0 ? depths[^1] : 0;
+        var p95 = depths.Count > 0 ? depths[(int)Math.Min(depths.Count - 1, Math.Ceiling(0.95 * depths.Count) - 1)] : 0;
+
+        int foci = 0;
+        double largestFraction = 0;
+        if (edemaCount > 0)
+        {
+            var cc = ConnectedComponents.Label(lesion, Connectivity.Vertex26);
+            foci = cc.Count;
+            largestFraction = cc.Components.Max(c => c.VoxelCount) / (double)edemaCount;
+        }
+
+        var (extentMm, extentPercent) = EpiphysealExtent(region, lesion, g);
+        var subFrac = edemaCount > 0 ? subchondral / (double)edemaCount : 0;
+        var cortFrac = edemaCount > 0 ? subcortical / (double)edemaCount : 0;
+        var (pattern, evidence) = PatternClassifier.Classify(edemaMm3, percent, subFrac, cortFrac, p95, foci, largestFraction, _options);
+
+        var bandList = new List<DepthBand>();
+        for (var bi = 0; bi < bands.Length; bi++)
+        {
+            bandList.Add(new DepthBand(bi == 0 ? 0 : edges[bi - 1], bi < edges.Count ? edges[bi] : null, bands[bi] * voxelMm3));
+        }
+
+        SignalRatios ratios;
+        if (edemaCount == 0)
+        {
+            ratios = new SignalRatios(null, null, null, null);
+        }
+        else
+        {
+            var meanFluid = fluidSum / edemaCount;
+            var refMean = _reference.FluidMean;
+            double? t1Ratio = null;
+            if (_t1 is not null)
+            {
+                var refT1 = _referenceT1Mean;
+                t1Ratio = refT1 > 0 ? t1Sum / edemaCount / refT1 : null;
+            }
+
+            ratios = new SignalRatios(
+                refMean > 0 ? meanFluid / refMean : null,
+                _muscleFluid is > 0 ? meanFluid / _muscleFluid.Value : null,
+                t1Ratio,
+                _reference.FluidSd > 0 ? (meanFluid - refMean) / _reference.FluidSd : null);
+        }
+
+        return new RegionFindings
+        {
+            Name = name,
+            Label = label,
+            RegionVolumeMm3 = regionMm3,
+            EdemaVolumeMm3 = edemaMm3,
+            PercentOfRegion = percent,
+            PercentOfAllBone = _allBoneMm3 > 0 ? 100.0 * edemaMm3 / _allBoneMm3 : 0,
+            IntensityWeightedBurdenMm3 = burden * voxelMm3,
+            Grades = Grading.Grade(percent, edemaMm3, _options),
+            Distribution = new Distribution
+            {
+                DepthReference = hasArticular ? "articular surface" : "bone surface",
+                DepthBands = bandList,
+                SubchondralFraction = subFrac,
+                SubcorticalFraction = cortFrac,
+                MaxDepthMm = maxDepth,
+                P95DepthMm = p95,
+                EpiphysealExtentMm = extentMm,
+                EpiphysealExtentPercent = extentPercent,
+                FociCount = foci,
+                LargestFocusFraction = largestFraction,
+                Pattern = pattern,
+                PatternEvidence = evidence,
+            },
+            Signal = ratios,
+        };
+    }
+
+    /// <summary>
+    /// Extent along the bone's long axis (principal axis of its voxels, oriented from the articular surface into
+    /// the bone): from the articular end of the bone to the deepest edema voxel, in mm and as % of the bone's length.
+    /// </summary>
+    private (double Mm, double Percent) EpiphysealExtent(Volume<byte> region, Volume<byte> lesion, ImageGeometry g)
+    {
+        var pts = new List<Vector3D>();
+        var lesionPts = new List<Vector3D>();
+        var artPts = new List<Vector3D>();
+        var art = _bones.ArticularSurface.Data;
+        for (var k = 0; k < g.SizeZ; k++)
+        {
+            for (var j = 0; j < g.SizeY; j++)
+            {
+                for (var i = 0; i < g.SizeX; i++)
+                {
+                    var idx = (int)g.Offset(i, j, k);
+                    if (region.Data[idx] == 0)
+                    {
+                        continue;
+                    }
+
+                    var p = g.TransformIndexToPhysicalPoint(i, j, k);
+                    pts.Add(p);
+                    if (lesion.Data[idx] != 0)
+                    {
+                        lesionPts.Add(p);
+                    }
+
+                    if (art[idx] != 0)
+                    {
+                        artPts.Add(p);
+                    }
+                }
+            }
+        }
+
+        if (pts.Count < 2 || lesionPts.Count == 0)
+        {
+            return (0, 0);
+        }
+
+        var axis = PrincipalAxis(pts, out var centre);
+        var anchor = artPts.Count > 0 ? Mean(artPts) : centre;
+        if ((anchor - centre).Dot(axis) > 0)
+        {
+            axis = -axis;
+        }
+
+        // Now axis points from the articular end into the bone.
+        double minBone = double.MaxValue, maxBone = double.MinValue, maxLesion = double.MinValue;
+        foreach (var p in pts)
+        {
+            var t = (p - centre).Dot(axis);
+            minBone = Math.Min(minBone, t);
+            maxBone = Math.Max(maxBone, t);
+        }
+
+        foreach (var p in lesionPts)
+        {
+            maxLesion = Math.Max(maxLesion, (p - centre).Dot(axis));
+        }
+
+        var length = maxBone - minBone;
+        var extent = maxLesion - minBone;
+        return (extent, length > 0 ? 100.0 * extent / length : 0);
+    }
+
+    private static Vector3D Mean(List<Vector3D> pts)
+    {
+        var s = Vector3D.Zero;
+        foreach (var p in pts)
+        {
+            s += p;
+        }
+
+        return s / pts.Count;
+    }
+
+    private static Vector3D PrincipalAxis(List<Vector3D> pts, out Vector3D centre)
+    {
+        centre = Mean(pts);
+        double xx = 0, xy = 0, xz = 0, yy = 0, yz = 0, zz = 0;
+        foreach (var p in pts)
+        {
+            var d = p - centre;
+            xx += d.X * d.X;
+            xy += d.X * d.Y;
+            xz += d.X * d.Z;
+            yy += d.Y * d.Y;
+            yz += d.Y * d.Z;
+            zz += d.Z * d.Z;
+        }
+
+        // Power iteration for the dominant eigenvector of the scatter matrix.
+        var v = new Vector3D(1, 1, 1).Normalized();
+        for (var it = 0; it < 100; it++)
+        {
+            var w = new Vector3D((xx * v.X) + (xy * v.Y) + (xz * v.Z), (xy * v.X) + (yy * v.Y) + (yz * v.Z), (xz * v.X) + (yz * v.Y) + (zz * v.Z));
+            if (w.Length == 0)
+            {
+                break;
+            }
+
+            v = w.Normalized();
+        }
+
+        return v;
+    }
+}
+
+/// <summary>Grades from the edema fraction of a region.</summary>
+internal static class Grading
+{
+    public static Grades Grade(double percent, double edemaMm3, AnalysisOptions options)
+    {
+        if (edemaMm3 <= 0)
+        {
+            return new Grades(0, 0, 0);
+        }
+
+        static int Thirds(double p, IReadOnlyList<double> cuts) => p < cuts[0] ? 1 : p <= cuts[1] ? 2 : 3;
+        var moaks = Thirds(percent, options.MoaksCutsPercent);
+        return new Grades(Thirds(percent, options.WormsCutsPercent), moaks, moaks);
+    }
+}
+
+/// <summary>Pattern class from the distribution numbers.</summary>
+internal static class PatternClassifier
+{
+    /// <summary>Depth (p95) beyond which a single dominant lesion is diffuse rather than subchondral.</summary>
+    public const double DiffuseDepthMm = 18;
+
+    /// <summary>Percent of the bone beyond which edema is diffuse.</summary>
+    public const double DiffusePercent = 25;
+
+    public static (string Pattern, string Evidence) Classify(double edemaMm3, double percent, double subchondralFraction, double subcorticalFraction, double p95DepthMm, int foci, double largestFraction, AnalysisOptions options)
+    {
+        var numbers = string.Create(CultureInfo.InvariantCulture, $"volume {edemaMm3:F0} mm³, {percent:F1} % of region, subchondral fraction {subchondralFraction:F2}, subcortical fraction {subcorticalFraction:F2}, p95 depth {p95DepthMm:F1} mm, {foci} foci, largest {largestFraction:F2}");
+        if (edemaMm3 <= 0)
+        {
+            return ("none", "no edema");
+        }
+
+        if (foci >= 3 && largestFraction < 0.6)
+        {
+            return subcorticalFraction >= 0.5
+                ? ("subcortical", $"≥3 foci, none dominant (<0.6), mostly within {options.SubchondralDepthMm} mm of a non-articular cortex: {numbers}")
+                : ("patchy-multifocal", $"≥3 foci, none dominant (<0.6): {numbers}");
+        }
+
+        if (p95DepthMm >= DiffuseDepthMm || percent >= DiffusePercent)
+        {
+            return ("diffuse", string.Create(CultureInfo.InvariantCulture, $"dominant lesion reaching p95 depth ≥ {DiffuseDepthMm} mm or ≥ {DiffusePercent} % of the region: {numbers}"));
+        }
+
+        if (subchondralFraction >= 0.3)
+        {
+            return ("subchondral", $"dominant lesion, ≥0.3 of it within {options.SubchondralDepthMm} mm of the articular surface: {numbers}");
+        }
+
+        if (subcorticalFraction >= 0.5)
+        {
+            return ("subcortical", $"mostly within {options.SubchondralDepthMm} mm of a non-articular cortex: {numbers}");
+        }
+
+        return ("patchy-multifocal", $"deep lesion(s) away from the articular surface: {numbers}");
+    }
+}
