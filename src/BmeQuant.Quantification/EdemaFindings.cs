@@ -76,7 +76,7 @@ public sealed record InputProvenance(
     SeriesProvenance? T1,
     string BoneLabels,
     string ReferenceMask,
-    [property: JsonConverter(typeof(JsonStringEnumConverter<Anatomy>))] Anatomy Anatomy,
+    Anatomy Anatomy,
     IReadOnlyList<int> GridSize,
     IReadOnlyList<double> GridSpacingMm);
 
