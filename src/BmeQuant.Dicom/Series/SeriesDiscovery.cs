@@ -464,7 +464,7 @@ public static class SeriesDiscovery
     private static double MaxAbs(Vector3D v) => Math.Max(Math.Abs(v.X), Math.Max(Math.Abs(v.Y), Math.Abs(v.Z)));
 
     /// <summary>Axial, coronal, sagittal or oblique, from the slice normal's largest LPS component.</summary>
-    internal static string OrientationName(Vector3D row, Vector3D column)
+    public static string OrientationName(Vector3D row, Vector3D column)
     {
         var n = row.Cross(column);
         var ax = new[] { Math.Abs(n.X), Math.Abs(n.Y), Math.Abs(n.Z) };
