@@ -631,6 +631,10 @@ public sealed partial class DicomDataset : IEnumerable<DicomItem>
         return vr != DicomVR.AT;
     }
 
+    /// <summary>Formats a number as a Decimal String (DS) value: invariant culture, at most 16 characters, as precise as that allows.</summary>
+    /// <exception cref="ArgumentException">NaN or infinity.</exception>
+    public static string FormatDecimalString(double value) => DicomValueCodec.FormatDecimalString(value);
+
     // ------------------------------------------------------------------ internals
 
     internal int IndexOf(DicomTag tag)
