@@ -1,0 +1,206 @@
+using BmeQuant.Imaging;
+using BmeQuant.Phantoms.Geometry;
+using BmeQuant.Phantoms.Signal;
+
+namespace BmeQuant.Phantoms;
+
+/// <summary>Renders one series: partial-volume sampling, bias field, Rician noise, truth maps on the same grid.</summary>
+internal static class SeriesRenderer
+{
+    /// <summary>Clearance (in units of the voxel's half diagonal) above which a voxel is taken as homogeneous.</summary>
+    private const double HomogeneityMargin = 1.5;
+
+    public static PhantomSeries Render(Scene scene, PhantomSpec spec, int visitIndex, int acquisitionIndex)
+    {
+        var model = scene.Model;
+        var acquisition = spec.Acquisitions[acquisitionIndex];
+        var visit = spec.Visits[visitIndex];
+        var geometry = PhantomGenerator.AcquisitionGeometry(spec, visitIndex, acquisitionIndex);
+        var sequence = SequenceParameters.For(acquisition, spec.FieldStrengthTesla);
+        var table = TissueModel.SignalTable(sequence, spec.FieldStrengthTesla);
+        var maxAbs = table.Max(Math.Abs);
+        var scale = 1000 / maxAbs;
+        for (var t = 0; t < table.Length; t++)
+        {
+            table[t] *= scale;
+        }
+
+        var motion = SeriesMotion(spec, visitIndex, acquisitionIndex);
+        var pose = Pose.Create(model, spec.Side, visit.Repositioning, motion);
+        var sigma = spec.AddNoise ? Math.Abs(table[(int)Tissue.Muscle]) / spec.Snr : 0;
+        var bias = new BiasField(spec, visitIndex, acquisitionIndex, Pose.JointCenter(model, spec.Side) + visit.Repositioning.TranslationMm);
+
+        // q(i, j, k) = q0 + i·ci + j·cj + k·ck (anatomy frame).
+        var q0 = pose.ToAnatomy(geometry.Origin);
+        var m = pose.PatientToAnatomy * geometry.IndexToPhysicalMatrix;
+        var ci = m.Column(0);
+        var cj = m.Column(1);
+        var ck = m.Column(2);
+
+        var n = spec.Supersampling;
+        var offIn = new double[n];
+        var offThrough = new double[n];
+        var thicknessInIndex = acquisition.SliceThicknessMm / acquisition.SpacingBetweenSlicesMm;
+        for (var s = 0; s < n; s++)
+        {
+            offIn[s] = ((s + 0.5) / n) - 0.5;
+            offThrough[s] = offIn[s] * thicknessInIndex;
+        }
+
+        var halfDiagonal = 0.5 * Math.Sqrt((2 * acquisition.PixelSpacingMm * acquisition.PixelSpacingMm) + (acquisition.SliceThicknessMm * acquisition.SliceThicknessMm));
+        var threshold = n > 1 ? HomogeneityMargin * halfDiagonal : double.PositiveInfinity;
+
+        var image = new Volume<float>(geometry);
+        var labels = new Volume<byte>(geometry);
+        var edema = new Volume<float>(geometry);
+        var nx = geometry.SizeX;
+        var ny = geometry.SizeY;
+        var boneCount = model.Bones.Length;
+        var samples = n * n * n;
+
+        Parallel.For(0, geometry.SizeZ, k =>
+        {
+            Span<int> counts = stackalloc int[boneCount + 1];
+            var rng = SplitMix64.ForStream(spec.Seed, visitIndex + 1, acquisitionIndex + 1, k + 1);
+            var img = image.Slice(k);
+            var lab = labels.Slice(k);
+            var ed = edema.Slice(k);
+            for (var j = 0; j < ny; j++)
+            {
+                for (var i = 0; i < nx; i++)
+                {
+                    var qc = q0 + (ci * i) + (cj * j) + (ck * k);
+                    var clearance = scene.Evaluate(qc, out var sv);
+                    double signal, fraction;
+                    int label;
+                    if (clearance > threshold)
+                    {
+                        signal = Mix(table, sv);
+                        fraction = sv.Edema;
+                        label = sv.Bone + 1;
+                    }
+                    else
+                    {
+                        counts.Clear();
+                        signal = 0;
+                        fraction = 0;
+                        for (var sz = 0; sz < n; sz++)
+                        {
+                            var pz = qc + (ck * offThrough[sz]);
+                            for (var sy = 0; sy < n; sy++)
+                            {
+                                var py = pz + (cj * offIn[sy]);
+                                for (var sx = 0; sx < n; sx++)
+                                {
+                                    scene.Evaluate(py + (ci * offIn[sx]), out var s);
+                                    signal += Mix(table, s);
+                                    fraction += s.Edema;
+                                    counts[s.Bone + 1]++;
+                                }
+                            }
+                        }
+
+                        signal /= samples;
+                        fraction /= samples;
+                        label = 0;
+                        var bestCount = 0;
+                        for (var b = 1; b <= boneCount; b++)
+                        {
+                            if (counts[b] > bestCount)
+                            {
+                                bestCount = counts[b];
+                                label = b;
+                            }
+                        }
+
+                        if (2 * bestCount < samples)
+                        {
+                            label = 0;
+                        }
+                    }
+
+                    var p = geometry.TransformIndexToPhysicalPoint(i, j, k);
+                    var magnitude = Math.Abs(signal) * bias.At(p);
+                    if (sigma > 0)
+                    {
+                        var (g1, g2) = rng.NextGaussianPair();
+                        var re = magnitude + (sigma * g1);
+                        var im = sigma * g2;
+                        magnitude = Math.Sqrt((re * re) + (im * im));
+                    }
+
+                    var idx = i + (nx * j);
+                    img[idx] = (float)magnitude;
+                    lab[idx] = (byte)label;
+                    ed[idx] = (float)fraction;
+                }
+            }
+        });
+
+        var signals = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (var t = 1; t < table.Length; t++)
+        {
+            signals[((Tissue)t).ToString()] = Math.Abs(table[t]);
+        }
+
+        return new PhantomSeries(acquisitionIndex, acquisition, sequence, image, labels, edema, signals, sigma, motion);
+    }
+
+    /// <summary>Signed signal of one sample: marrow is mixed with fully edematous marrow by its edema fraction.</summary>
+    private static double Mix(double[] table, in SampleValue s)
+    {
+        var t = table[(int)s.Tissue];
+        return s.Edema > 0 ? ((1 - s.Edema) * t) + (s.Edema * table[(int)Tissue.Edema]) : t;
+    }
+
+    /// <summary>Small rigid motion before each series after the first of a visit.</summary>
+    internal static RigidPose SeriesMotion(PhantomSpec spec, int visitIndex, int acquisitionIndex)
+    {
+        if (acquisitionIndex == 0 || spec.MotionMm <= 0)
+        {
+            return RigidPose.Identity;
+        }
+
+        var rng = SplitMix64.ForStream(spec.Seed, visitIndex + 1, acquisitionIndex + 1, 0x4D4F54);
+        var t = new Vector3D(rng.NextSigned(), rng.NextSigned(), rng.NextSigned()) * (spec.MotionMm / Math.Sqrt(3));
+        var r = new Vector3D(rng.NextSigned(), rng.NextSigned(), rng.NextSigned()) * (0.5 * spec.MotionMm / Math.Sqrt(3));
+        return new RigidPose(r, t);
+    }
+
+    /// <summary>Sensitivity of two surface coils placed around the joint: 1 − A/2 + A·mean(g_k), g_k Gaussian (σ 120 mm).</summary>
+    private sealed class BiasField
+    {
+        private const double SigmaMm = 120;
+        private readonly Vector3D[] _coils;
+        private readonly double _amplitude;
+
+        public BiasField(PhantomSpec spec, int visitIndex, int acquisitionIndex, Vector3D center)
+        {
+            _amplitude = spec.BiasFieldAmplitude;
+            var rng = SplitMix64.ForStream(spec.Seed, visitIndex + 1, acquisitionIndex + 1, 0xB1A5);
+            var phi = 2 * Math.PI * rng.NextDouble();
+            _coils =
+            [
+                center + new Vector3D(110 * Math.Cos(phi), 110 * Math.Sin(phi), 30 * rng.NextSigned()),
+                center + new Vector3D(110 * Math.Cos(phi + 2.5), 110 * Math.Sin(phi + 2.5), 30 * rng.NextSigned()),
+            ];
+        }
+
+        public double At(in Vector3D p)
+        {
+            if (_amplitude == 0)
+            {
+                return 1;
+            }
+
+            double g = 0;
+            foreach (var c in _coils)
+            {
+                var d = p - c;
+                g += Math.Exp(-d.Dot(d) / (2 * SigmaMm * SigmaMm));
+            }
+
+            return 1 - (0.5 * _amplitude) + (_amplitude * g / _coils.Length);
+        }
+    }
+}
