@@ -8,7 +8,7 @@ namespace BmeQuant.Reporting.Tests;
 
 public partial class ReportWritersTests
 {
-    private static TimepointComparison Sample(bool images = false)
+    internal static TimepointComparison Sample(bool images = false)
     {
         var tps = new[]
         {
@@ -119,4 +119,10 @@ public partial class ReportWritersTests
 
     [GeneratedRegex("src=\"([^\"]*)\"")]
     private static partial Regex SrcAttribute();
+}
+
+/// <summary>Shares the sample comparison with other test classes.</summary>
+internal static class ReportWritersTestsAccess
+{
+    public static TimepointComparison Sample(bool images) => ReportWritersTests.Sample(images);
 }
