@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using BmeQuant.Imaging;
 
 namespace BmeQuant.Dicom;
 
@@ -50,26 +51,13 @@ public static class DicomWriter
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(file);
-        var full = Path.GetFullPath(path);
-        var tmp = full + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                Write(fs, file, options);
-            }
-
-            File.Move(tmp, full, overwrite: true);
+            AtomicFile.Write(path, fs => Write(fs, file, options));
         }
         catch (IOException ex)
         {
-            TryDelete(tmp);
             throw new DicomException($"{path}: cannot write: {ex.Message}", ex) { FilePath = path };
-        }
-        catch
-        {
-            TryDelete(tmp);
-            throw;
         }
     }
 
@@ -184,20 +172,6 @@ public static class DicomWriter
         };
         list.AddRange(meta);
         return list;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 
     /// <summary>Explicit VR little endian element encoder.</summary>

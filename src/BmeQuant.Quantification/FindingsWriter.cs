@@ -90,31 +90,5 @@ public static class FindingsWriter
         return path;
     }
 
-    internal static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
-    {
-        var temp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            try
-            {
-                File.Delete(temp);
-            }
-            catch (IOException)
-            {
-                // Best effort: the original file is untouched either way.
-            }
-
-            throw;
-        }
-    }
+    internal static void WriteAtomically(string path, ReadOnlySpan<byte> bytes) => AtomicFile.WriteAllBytes(path, bytes);
 }

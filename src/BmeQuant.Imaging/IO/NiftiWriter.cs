@@ -42,51 +42,21 @@ public static class NiftiWriter
         }
 
         var header = BuildHeader(volume.Geometry, type, code, description ?? "BmeQuant");
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
-        try
+        var gz = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            if (gz)
             {
-                var gz = full.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
-                if (gz)
-                {
-                    using var stream = new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true);
-                    stream.Write(header);
-                    stream.Write(MemoryMarshal.AsBytes(volume.Span));
-                }
-                else
-                {
-                    file.Write(header);
-                    file.Write(MemoryMarshal.AsBytes(volume.Span));
-                }
-
-                file.Flush(flushToDisk: true);
+                using var stream = new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true);
+                stream.Write(header);
+                stream.Write(MemoryMarshal.AsBytes(volume.Span));
             }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+            else
+            {
+                file.Write(header);
+                file.Write(MemoryMarshal.AsBytes(volume.Span));
+            }
+        });
     }
 
     /// <summary>The 352 bytes before the voxel data: the NIfTI-1 header and an empty extension flag.</summary>
