@@ -46,7 +46,7 @@ public static class FindingsWriter
         written.Add(WriteMask(m.DepthZones, Path.Combine(directory, "depth-zones.nii.gz"), "BmeQuant edema depth bands"));
         written.Add(WriteMask(m.Reference, Path.Combine(directory, "reference.nii.gz"), "BmeQuant normal marrow reference"));
         var jsonPath = Path.Combine(directory, FindingsFileName);
-        WriteAtomically(jsonPath, Encoding.UTF8.GetBytes(ToJson(findings)));
+        AtomicFile.WriteAllText(jsonPath, ToJson(findings));
         written.Add(jsonPath);
         return written;
     }
@@ -89,6 +89,4 @@ public static class FindingsWriter
         NiftiWriter.Write(mask, path, description: description);
         return path;
     }
-
-    internal static void WriteAtomically(string path, ReadOnlySpan<byte> bytes) => AtomicFile.WriteAllBytes(path, bytes);
 }
