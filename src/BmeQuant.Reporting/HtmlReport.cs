@@ -87,6 +87,28 @@ public static class HtmlReport
             sb.Append("<p>").Append(E(tr.Statement)).Append("</p>");
         }
 
+        var overlapIntervals = c.Intervals.Where(i => i.Overlaps.Count > 0).ToList();
+        if (overlapIntervals.Count > 0)
+        {
+            sb.Append("<section id=\"overlap\"><h2>Where the edema went</h2><p><small>After aligning each bone of the later study to the earlier one; volumes on the earlier grid.</small></p>");
+            foreach (var interval in overlapIntervals)
+            {
+                sb.Append("<h3>").Append(E(interval.FromLabel)).Append(" → ").Append(E(interval.ToLabel))
+                  .Append("</h3><table><tr><th>Bone</th><th>Persisting (mL)</th><th>Resolved (mL)</th><th>New (mL)</th><th>Dice</th><th>Alignment</th></tr>");
+                foreach (var o in interval.Overlaps)
+                {
+                    var moved = o.ShiftMm is { } shift ? string.Create(s_inv, $" ({shift:0.0} mm, {o.RotationDegrees ?? 0:0.0}°)") : string.Empty;
+                    sb.Append("<tr><td>").Append(E(o.Name)).Append("</td><td>").Append(Ml(o.PersistingMm3)).Append("</td><td>").Append(Ml(o.ResolvedMm3))
+                      .Append("</td><td>").Append(Ml(o.NewMm3)).Append("</td><td>").Append(o.Dice?.ToString("0.00", s_inv) ?? "—")
+                      .Append("</td><td>").Append(E(o.Alignment + moved)).Append("</td></tr>");
+                }
+
+                sb.Append("</table>");
+            }
+
+            sb.Append("</section>\n");
+        }
+
         sb.Append("<section id=\"timepoints\"><h2>Timepoints</h2>");
         foreach (var t in c.Timepoints)
         {

@@ -93,6 +93,14 @@ public static class ReportWriters
                 Row(t, c.Name, "edema_volume_change_" + suffix, c.ChangeMm3, "mm3", status);
                 Row(t, c.Name, "edema_volume_change_percent_" + suffix, c.ChangePercent, "percent", status);
             }
+
+            foreach (var o in interval.Overlaps)
+            {
+                Row(t, o.Name, "edema_persisting_" + suffix, o.PersistingMm3, "mm3");
+                Row(t, o.Name, "edema_resolved_" + suffix, o.ResolvedMm3, "mm3");
+                Row(t, o.Name, "edema_new_" + suffix, o.NewMm3, "mm3");
+                Row(t, o.Name, "edema_overlap_dice_" + suffix, o.Dice, "ratio");
+            }
         }
 
         foreach (var interval in comparison.Intervals)

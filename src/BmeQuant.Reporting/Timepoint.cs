@@ -28,7 +28,15 @@ public sealed record RegionMeasure(
 /// <param name="FluidSensitive">STIR / fat-suppressed series.</param>
 /// <param name="T1">T1 series on the same grid, or null.</param>
 /// <param name="Edema">Edema mask (1 = edema).</param>
-public sealed record TimepointImages(Volume<float> FluidSensitive, Volume<float>? T1, Volume<byte> Edema);
+/// <param name="BoneLabels">Bone label map on the same grid, or null; with <paramref name="BoneNames"/> it enables per-bone
+/// registration between timepoints and per-bone lesion overlap.</param>
+/// <param name="BoneNames">Names of the labels of <paramref name="BoneLabels"/> (matched across timepoints by name).</param>
+public sealed record TimepointImages(
+    Volume<float> FluidSensitive,
+    Volume<float>? T1,
+    Volume<byte> Edema,
+    Volume<int>? BoneLabels = null,
+    IReadOnlyDictionary<int, string>? BoneNames = null);
 
 /// <summary>One visit of a patient: when it was, and the measures per bone or region.</summary>
 public sealed record TimepointMeasures

@@ -21,13 +21,14 @@ public static class TimepointComparer
         }
 
         var names = RegionNames(ordered);
+        var warnings = new List<string>();
         var intervals = new List<IntervalComparison>();
         for (var i = 1; i < ordered.Length; i++)
         {
-            intervals.Add(CompareInterval(ordered[i - 1], ordered[i], names, options));
+            intervals.Add(CompareInterval(ordered[i - 1], ordered[i], names, options, warnings));
         }
 
-        var baselineToLatest = ordered.Length == 2 ? intervals[0] : CompareInterval(ordered[0], ordered[^1], names, options);
+        var baselineToLatest = ordered.Length == 2 ? intervals[0] : CompareInterval(ordered[0], ordered[^1], names, options, warnings);
         var courses = names.Select(n => new RegionCourse(
             n,
             ordered.Select(t => VolumeOf(t, n)).ToArray(),
@@ -36,7 +37,6 @@ public static class TimepointComparer
         var trajectory = ordered.Length >= 3 ? TrajectoryFitter.Fit(ordered, options) : null;
         var overall = OverallStatus(intervals, baselineToLatest, options);
 
-        var warnings = new List<string>();
         foreach (var t in ordered)
         {
             warnings.AddRange(t.Notes.Select(n => $"{t.Label}: {n}"));
@@ -99,14 +99,48 @@ public static class TimepointComparer
         return Math.Abs(change) <= sdc ? ChangeStatus.Stable : change < 0 ? ChangeStatus.Improving : ChangeStatus.Worsening;
     }
 
-    private static IntervalComparison CompareInterval(TimepointMeasures from, TimepointMeasures to, IReadOnlyList<string> names, ComparisonOptions options)
+    private static IntervalComparison CompareInterval(TimepointMeasures from, TimepointMeasures to, IReadOnlyList<string> names, ComparisonOptions options, List<string> warnings)
     {
         var regions = names.Select(n => Change(n, VolumeOf(from, n), VolumeOf(to, n), RatioOf(from, n), RatioOf(to, n), options)).ToArray();
         var total = Change("total", from.TotalEdemaVolumeMm3, to.TotalEdemaVolumeMm3, null, null, options);
         var migrations = FindMigrations(regions);
+        IReadOnlyList<LesionOverlap> overlaps = [];
+        if (from.Images is { } a && to.Images is { } b)
+        {
+            overlaps = LesionOverlapAnalyzer.Compute(a, b, from.Label, to.Label, warnings);
+            migrations.AddRange(FindMigrationsWithinBones(regions, overlaps, options));
+        }
+
         var status = migrations.Count > 0 ? ChangeStatus.Migrated : total.Status;
-        return new IntervalComparison(from.Label, to.Label, to.DayOffset - from.DayOffset, regions, total, migrations, status);
+        return new IntervalComparison(from.Label, to.Label, to.DayOffset - from.DayOffset, regions, total, migrations, status) { Overlaps = overlaps };
     }
+
+    /// <summary>
+    /// Migration inside one bone: its volume did not resolve nor appear, but after alignment the edema left one place
+    /// (resolved part beyond the SDC) and appeared in another (new part beyond the SDC) with little overlap (Dice &lt;
+    /// <see cref="WithinBoneMigrationMaxDice"/>), e.g. from the medial to the lateral femoral condyle.
+    /// </summary>
+    private static IEnumerable<Migration> FindMigrationsWithinBones(IReadOnlyList<RegionChange> regions, IReadOnlyList<LesionOverlap> overlaps, ComparisonOptions options)
+    {
+        foreach (var o in overlaps.Where(o => o.Name != "total"))
+        {
+            var region = regions.FirstOrDefault(r => r.Name == o.Name);
+            if (region is null || region.Status is not (ChangeStatus.Stable or ChangeStatus.Improving or ChangeStatus.Worsening))
+            {
+                continue;
+            }
+
+            if (o.ResolvedMm3 > options.SmallestDetectableChangeMm3(o.EarlierMm3)
+                && o.NewMm3 > options.SmallestDetectableChangeMm3(o.EarlierMm3)
+                && (o.Dice ?? 0) < WithinBoneMigrationMaxDice)
+            {
+                yield return new Migration(o.Name, o.Name + " (elsewhere in the bone)", o.ResolvedMm3, o.NewMm3);
+            }
+        }
+    }
+
+    /// <summary>Largest Dice between the two timepoints' edema of one bone that still counts as migration within the bone.</summary>
+    public const double WithinBoneMigrationMaxDice = 0.2;
 
     private static RegionChange Change(string name, double from, double to, double? ratioFrom, double? ratioTo, ComparisonOptions options)
     {

@@ -43,7 +43,14 @@ public sealed record IntervalComparison(
     IReadOnlyList<RegionChange> Regions,
     RegionChange Total,
     IReadOnlyList<Migration> Migrations,
-    ChangeStatus Status);
+    ChangeStatus Status)
+{
+    /// <summary>
+    /// Voxel-wise overlap of the edema per bone and in total after aligning the later study to the earlier one; empty
+    /// when either timepoint has no images (e.g. compared from findings.json files alone).
+    /// </summary>
+    public IReadOnlyList<LesionOverlap> Overlaps { get; init; } = [];
+}
 
 /// <summary>Exponential fit of the total edema volume over time: V(t) = V0 · exp(−λ t).</summary>
 /// <param name="PointsUsed">Timepoints with edema above the detection floor used in the fit.</param>

@@ -1,0 +1,189 @@
+using System.Globalization;
+using BmeQuant.Imaging;
+using BmeQuant.Imaging.Filters;
+using BmeQuant.Imaging.Registration;
+
+namespace BmeQuant.Reporting;
+
+/// <summary>
+/// Where the edema of one bone (or of the whole image) went between two timepoints, voxel by voxel, after aligning the
+/// later study to the earlier one. Volumes are counted on the earlier timepoint's grid (mm³).
+/// </summary>
+/// <param name="Name">Bone name, or "total" (the sum over bones, or the whole image when no bones are known).</param>
+/// <param name="EarlierMm3">Edema at the earlier timepoint.</param>
+/// <param name="LaterMm3">Edema at the later timepoint, mapped onto the earlier grid.</param>
+/// <param name="PersistingMm3">Edema at both timepoints in the same place.</param>
+/// <param name="ResolvedMm3">Edema at the earlier timepoint where the later one has none.</param>
+/// <param name="NewMm3">Edema at the later timepoint where the earlier one had none.</param>
+/// <param name="Dice">2·persisting / (earlier + later), or null when neither has edema.</param>
+/// <param name="Alignment">How the later study was aligned: "per-bone rigid registration" or "patient geometry".</param>
+/// <param name="ShiftMm">Translation of the alignment (mm), when registered.</param>
+/// <param name="RotationDegrees">Rotation of the alignment (degrees), when registered.</param>
+public sealed record LesionOverlap(
+    string Name,
+    double EarlierMm3,
+    double LaterMm3,
+    double PersistingMm3,
+    double ResolvedMm3,
+    double NewMm3,
+    double? Dice,
+    string Alignment,
+    double? ShiftMm,
+    double? RotationDegrees);
+
+/// <summary>
+/// Computes <see cref="LesionOverlap"/> per bone: each bone of the later study is rigidly registered to the same bone of
+/// the earlier one (Mattes mutual information on the fluid-sensitive series, sampled within the bone dilated by a few mm),
+/// because bones move independently when a joint is positioned differently; its edema is then mapped voxel by voxel.
+/// </summary>
+internal static class LesionOverlapAnalyzer
+{
+    internal const double BoneMarginMm = 4;
+    internal const double MaxPlausibleShiftMm = 40;
+    internal const double MaxPlausibleRotationDegrees = 25;
+
+    public static IReadOnlyList<LesionOverlap> Compute(TimepointImages from, TimepointImages to, string fromLabel, string toLabel, List<string> warnings)
+    {
+        var gridA = from.Edema.Geometry;
+        var voxelMm3 = gridA.VoxelVolumeMm3;
+        if (from.BoneLabels is null || to.BoneLabels is null || from.BoneNames is null || to.BoneNames is null)
+        {
+            var counts = Count(from.Edema, null, 0, to.Edema, null, 0, RigidTransform.Identity);
+            return [Make("total", counts, voxelMm3, "patient geometry", null)];
+        }
+
+        var result = new List<LesionOverlap>();
+        var sum = new OverlapCounts();
+        foreach (var (labelA, name) in from.BoneNames.OrderBy(p => p.Key))
+        {
+            var labelB = to.BoneNames.FirstOrDefault(p => string.Equals(p.Value, name, StringComparison.Ordinal)).Key;
+            if (labelB <= 0)
+            {
+                continue;
+            }
+
+            var (transform, registered) = AlignBone(from, to, labelA, name, fromLabel, toLabel, warnings);
+            var counts = Count(from.Edema, from.BoneLabels, labelA, to.Edema, to.BoneLabels, labelB, transform);
+            sum.Add(counts);
+            result.Add(Make(name, counts, voxelMm3, registered ? "per-bone rigid registration" : "patient geometry", registered ? transform : null));
+        }
+
+        result.Add(Make("total", sum, voxelMm3, "per-bone rigid registration", null));
+        return result;
+    }
+
+    private static (RigidTransform Transform, bool Registered) AlignBone(
+        TimepointImages from, TimepointImages to, int labelA, string name, string fromLabel, string toLabel, List<string> warnings)
+    {
+        var bone = new Volume<byte>(from.BoneLabels!.Geometry);
+        var labels = from.BoneLabels.Data;
+        var any = false;
+        for (var n = 0; n < bone.Length; n++)
+        {
+            if (labels[n] == labelA)
+            {
+                bone.Data[n] = 1;
+                any = true;
+            }
+        }
+
+        if (!any)
+        {
+            return (RigidTransform.Identity, false);
+        }
+
+        try
+        {
+            var mask = BinaryMorphology.Dilate(bone, BoneMarginMm);
+            var result = RigidRegistration.Register(from.FluidSensitive, to.FluidSensitive, new RigidRegistrationOptions
+            {
+                FixedMask = mask,
+                InitialTransform = RigidTransform.Identity,
+                ShrinkFactors = [4, 2],
+                SamplesPerLevel = 20_000,
+                MaximumIterationsPerLevel = 100,
+            });
+            var t = result.Transform;
+            if (t.TranslationMagnitudeMm > MaxPlausibleShiftMm || t.RotationAngleDegrees > MaxPlausibleRotationDegrees)
+            {
+                warnings.Add(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{name}: registration of {toLabel} to {fromLabel} moved the bone by {t.TranslationMagnitudeMm:0.0} mm / {t.RotationAngleDegrees:0.0}°, beyond what repositioning explains; lesion overlap uses the patient geometry instead."));
+                return (RigidTransform.Identity, false);
+            }
+
+            return (t, true);
+        }
+        catch (RegistrationException ex)
+        {
+            warnings.Add($"{name}: registration of {toLabel} to {fromLabel} failed ({ex.Message}); lesion overlap uses the patient geometry instead.");
+            return (RigidTransform.Identity, false);
+        }
+    }
+
+    /// <summary>Counts voxels of the earlier grid by (edema earlier, edema later mapped through <paramref name="transform"/>).</summary>
+    internal static OverlapCounts Count(
+        Volume<byte> edemaA, Volume<int>? labelsA, int labelA, Volume<byte> edemaB, Volume<int>? labelsB, int labelB, RigidTransform transform)
+    {
+        var gridA = edemaA.Geometry;
+        var gridB = edemaB.Geometry;
+        var perSlice = new OverlapCounts[gridA.SizeZ];
+        Parallel.For(0, gridA.SizeZ, k =>
+        {
+            var c = new OverlapCounts();
+            for (var j = 0; j < gridA.SizeY; j++)
+            {
+                for (var i = 0; i < gridA.SizeX; i++)
+                {
+                    var offset = gridA.Offset(i, j, k);
+                    var a = edemaA.Data[offset] != 0 && (labelsA is null || labelsA.Data[offset] == labelA);
+                    var q = gridB.TransformPhysicalPointToContinuousIndex(transform.TransformPoint(gridA.TransformIndexToPhysicalPoint(i, j, k)));
+                    int bi = (int)Math.Round(q.X), bj = (int)Math.Round(q.Y), bk = (int)Math.Round(q.Z);
+                    var b = false;
+                    if (gridB.Contains(bi, bj, bk))
+                    {
+                        var ob = gridB.Offset(bi, bj, bk);
+                        b = edemaB.Data[ob] != 0 && (labelsB is null || labelsB.Data[ob] == labelB);
+                    }
+
+                    c.Persisting += a && b ? 1 : 0;
+                    c.Resolved += a && !b ? 1 : 0;
+                    c.New += b && !a ? 1 : 0;
+                }
+            }
+
+            perSlice[k] = c;
+        });
+        var total = new OverlapCounts();
+        foreach (var c in perSlice)
+        {
+            total.Add(c);
+        }
+
+        return total;
+    }
+
+    private static LesionOverlap Make(string name, OverlapCounts c, double voxelMm3, string alignment, RigidTransform? t)
+    {
+        var earlier = (c.Persisting + c.Resolved) * voxelMm3;
+        var later = (c.Persisting + c.New) * voxelMm3;
+        double? dice = earlier + later > 0 ? 2 * c.Persisting * voxelMm3 / (earlier + later) : null;
+        return new LesionOverlap(name, earlier, later, c.Persisting * voxelMm3, c.Resolved * voxelMm3, c.New * voxelMm3, dice, alignment, t?.TranslationMagnitudeMm, t?.RotationAngleDegrees);
+    }
+
+    internal sealed class OverlapCounts
+    {
+        public long Persisting { get; set; }
+
+        public long Resolved { get; set; }
+
+        public long New { get; set; }
+
+        public void Add(OverlapCounts other)
+        {
+            Persisting += other.Persisting;
+            Resolved += other.Resolved;
+            New += other.New;
+        }
+    }
+}
