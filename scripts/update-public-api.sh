@@ -18,6 +18,8 @@ fi
 
 # MSBuild reads environment variables as properties: switch the analyzer on for restore and format.
 export BmeQuantTrackPublicApi=true
+# Own bin/obj (artifacts/ is ignored by git): the analyzer restore must not disturb the normal build's obj folders.
+export UseArtifactsOutput=true ArtifactsPath="$repo/artifacts/public-api"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 for dir in "$@"; do
@@ -43,5 +45,5 @@ echo "== checking: build with the analyzer on"
 for dir in "$@"; do
   dir="${dir%/}"
   name="$(basename "$dir")"
-  dotnet build "$dir/$name.csproj" --no-restore --verbosity quiet -p:BmeQuantTrackPublicApi=true
+  dotnet build "$dir/$name.csproj" --no-restore --verbosity quiet
 done
