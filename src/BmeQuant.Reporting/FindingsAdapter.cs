@@ -41,8 +41,22 @@ public static class FindingsAdapter
             InputSeries = inputs,
             ThresholdSensitivityMm3 = new VolumeRange(findings.Sensitivity.VolumeAtLowerThresholdMm3, findings.Sensitivity.VolumeAtHigherThresholdMm3),
             Notes = findings.Notes,
-            Images = withImages,
+            Images = WithBones(withImages, findings),
         };
+    }
+
+    /// <summary>Adds the analysis' bone labels and names to the images when the caller gave none, so follow-up
+    /// comparisons can register and overlap bone by bone.</summary>
+    private static TimepointImages? WithBones(TimepointImages? images, EdemaFindings findings)
+    {
+        if (images is null || images.BoneLabels is not null || findings.Masks is not { } masks
+            || !masks.Bones.Geometry.IsSameGrid(images.Edema.Geometry))
+        {
+            return images;
+        }
+
+        var names = findings.Bones.Where(b => b.Label > 0).GroupBy(b => b.Label).ToDictionary(g => g.Key, g => g.First().Name);
+        return images with { BoneLabels = masks.Bones, BoneNames = names };
     }
 
     /// <summary>Reads a <c>findings.json</c> written by <c>bmequant analyze</c> (schema docs/findings.schema.json).</summary>
