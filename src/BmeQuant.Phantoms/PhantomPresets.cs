@@ -20,6 +20,23 @@ public static class PhantomPresets
         "hip-osteonecrosis-control",
     ];
 
+    /// <summary>A one-line description of the preset called <paramref name="name"/> (see <see cref="Names"/>).</summary>
+    /// <exception cref="ArgumentException">The name is not a preset.</exception>
+    public static string Describe(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.ToUpperInvariant() switch
+        {
+            "HIP-TOH-RESOLVING" => "Transient osteoporosis of the left hip: diffuse head-and-neck edema peaking at 6 weeks, gone by 8 months (4 visits).",
+            "KNEE-MIGRATING" => "Knee BMES migrating from the medial to the lateral femoral condyle, then to the medial tibial plateau (4 visits).",
+            "FOOT-SPREADING" => "Foot BMES starting in the talus and spreading to the navicular and medial cuneiform, then regressing (4 visits).",
+            "CONTROL" => "Edema-free knee with normal red-marrow islands (2 visits).",
+            "SIJ" => "Sacroiliac joints on semi-coronal slices: subchondral edema on both sides of the left joint, regressing (2 visits).",
+            "HIP-OSTEONECROSIS-CONTROL" => "Negative control: osteonecrosis-like serpentine rim in the femoral head, no edema (1 visit).",
+            _ => throw new ArgumentException($"Unknown preset '{name}'; expected one of {string.Join(", ", Names)}.", nameof(name)),
+        };
+    }
+
     /// <summary>The preset called <paramref name="name"/> (see <see cref="Names"/>) with the given seed.</summary>
     public static PhantomSpec Get(string name, int seed = 1)
     {

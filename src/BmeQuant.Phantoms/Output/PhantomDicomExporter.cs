@@ -272,7 +272,7 @@ public static class PhantomDicomExporter
             ds.Add(DicomTag.StudyTime, "093000");
             ds.Add(DicomTag.SeriesTime, string.Create(CultureInfo.InvariantCulture, $"09{30 + (5 * series.Index):D2}00"));
             ds.Add(DicomTag.ContentTime, string.Create(CultureInfo.InvariantCulture, $"09{30 + (5 * series.Index):D2}{k % 60:D2}"));
-            ds.Add(DicomTag.AccessionNumber, string.Create(CultureInfo.InvariantCulture, $"PH{spec.Seed % 100000:D5}{visit.Index + 1:D2}"));
+            ds.Add(DicomTag.AccessionNumber, string.Empty);
             ds.Add(DicomTag.Modality, "MR");
             ds.Add(DicomTag.Manufacturer, options.Vendor switch
             {
@@ -286,8 +286,10 @@ public static class PhantomDicomExporter
             ds.Add(DicomTag.ManufacturerModelName, ModelName(options.Vendor, spec.FieldStrengthTesla));
             ds.Add(DicomTag.PatientName, options.PatientName);
             ds.Add(DicomTag.PatientID, options.PatientId);
-            ds.Add(DicomTag.PatientBirthDate, "19750101");
+            ds.Add(DicomTag.PatientBirthDate, string.Empty);
             ds.Add(DicomTag.PatientSex, "O");
+            ds.Add(DicomTag.PatientIdentityRemoved, "YES");
+            ds.Add(DicomTag.DeidentificationMethod, "BmeQuant synthetic phantom: no real patient");
             ds.Add(DicomTag.BodyPartExamined, spec.Anatomy switch
             {
                 PhantomAnatomy.Knee => "KNEE",
@@ -386,7 +388,13 @@ public static class PhantomDicomExporter
     private static string SequenceName(PhantomVendor vendor, SequenceParameters seq) => vendor switch
     {
         PhantomVendor.Siemens => seq.Sequence == PhantomSequence.Stir ? "*tir2d1_13" : seq.Sequence == PhantomSequence.T1SpinEcho ? "*tse2d1_3" : "*tse2d1_13",
-        PhantomVendor.GE => seq.Sequence == PhantomSequence.Stir ? "fse-ir" : "fse-xl",
+        // GE names its conventional spin echo "se"; fast spin echo variants "fse-…".
+        PhantomVendor.GE => seq.Sequence switch
+        {
+            PhantomSequence.Stir => "fse-ir",
+            PhantomSequence.T1SpinEcho => "se",
+            _ => "fse-xl",
+        },
         _ => seq.Sequence == PhantomSequence.Stir ? "TIR" : "TSE",
     };
 
