@@ -1,13 +1,40 @@
+using System.Diagnostics;
+using System.Globalization;
 using BmeQuant.Imaging;
+using BmeQuant.Imaging.Filters;
+using BmeQuant.Quantification.Internal.Bones;
 
 namespace BmeQuant.Quantification.Internal;
 
-/// <summary>Automatic bone segmentation and labelling from T1 + fluid-sensitive series (see docs/methods.md).</summary>
+/// <summary>
+/// Automatic bone segmentation and labelling from T1 + fluid-sensitive series on the fluid-sensitive grid (see
+/// docs/methods.md, "Bones"): fatty marrow enclosed by cortex, edema and red marrow filled in, cortex added, bones
+/// named from the joint and the patient axes.
+/// </summary>
 internal static class BoneSegmenter
 {
+    /// <summary>Segments and names the bones.</summary>
+    /// <exception cref="QuantificationException">No bone could be found.</exception>
     public static (Volume<int> Labels, IReadOnlyDictionary<int, string> Names) Segment(Volume<float> fluid, Volume<float> t1, Anatomy anatomy, AnalysisOptions options, List<string> notes, CancellationToken cancellationToken)
     {
-        _ = (fluid, t1, anatomy, options, notes, cancellationToken);
-        throw new QuantificationException("Automatic bone segmentation is not available in this build; give a bone label map (--bone-mask).");
+        ArgumentNullException.ThrowIfNull(fluid);
+        ArgumentNullException.ThrowIfNull(t1);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(notes);
+        var start = Stopwatch.GetTimestamp();
+        var t1OnGrid = t1.Geometry.IsSameGrid(fluid.Geometry) ? t1 : Resampler.Resample(t1, fluid.Geometry, Interpolation.Linear, float.NaN);
+        var segmented = MarrowBoneSegmenter.Run(fluid, t1OnGrid, cancellationToken);
+        if (segmented.Bones.Count == 0)
+        {
+            var l = segmented.Levels;
+            throw new QuantificationException(string.Create(CultureInfo.InvariantCulture,
+                $"No bone found automatically on the {fluid.SizeX}×{fluid.SizeY}×{fluid.SizeZ} fluid-sensitive grid: no fatty-marrow region (T1 > {l.MarrowT1Threshold:G4} and fluid-sensitive < {l.MarrowFluidThreshold:G4}) of at least {MarrowBoneSegmenter.MinimumBoneVolumeMm3} mm³ enclosed by cortex. Give a bone label map (--bone-mask)."));
+        }
+
+        var names = BoneNaming.Apply(segmented.Labels, segmented.Bones, anatomy, notes);
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"Bones segmented automatically ({elapsed.TotalMilliseconds:F0} ms): {string.Join(", ", names.OrderBy(n => n.Key).Select(n => n.Value))}; fatty marrow T1 > {segmented.Levels.MarrowT1Threshold:G4} and fluid-sensitive < {segmented.Levels.MarrowFluidThreshold:G4}, cortex below {segmented.Levels.DarkT1Threshold:G4} / {segmented.Levels.DarkFluidThreshold:G4}."));
+        return (segmented.Labels, names);
     }
 }

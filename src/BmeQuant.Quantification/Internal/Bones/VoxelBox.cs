@@ -1,0 +1,105 @@
+using BmeQuant.Imaging;
+
+namespace BmeQuant.Quantification.Internal.Bones;
+
+/// <summary>An inclusive box of voxel indices with crop and paste helpers (per-bone work runs on small boxes).</summary>
+internal readonly record struct VoxelBox(int MinX, int MinY, int MinZ, int MaxX, int MaxY, int MaxZ)
+{
+    public int SizeX => MaxX - MinX + 1;
+
+    public int SizeY => MaxY - MinY + 1;
+
+    public int SizeZ => MaxZ - MinZ + 1;
+
+    /// <summary>This box grown by <paramref name="marginMm"/> on every side (per-axis voxels from the spacing), clamped to the grid.</summary>
+    public VoxelBox Grow(ImageGeometry g, double marginMm)
+    {
+        var mx = (int)Math.Ceiling(marginMm / g.Spacing.X);
+        var my = (int)Math.Ceiling(marginMm / g.Spacing.Y);
+        var mz = (int)Math.Ceiling(marginMm / g.Spacing.Z);
+        return new VoxelBox(
+            Math.Max(0, MinX - mx),
+            Math.Max(0, MinY - my),
+            Math.Max(0, MinZ - mz),
+            Math.Min(g.SizeX - 1, MaxX + mx),
+            Math.Min(g.SizeY - 1, MaxY + my),
+            Math.Min(g.SizeZ - 1, MaxZ + mz));
+    }
+
+    /// <summary>The geometry of the box: same spacing and direction, origin at its first voxel.</summary>
+    public ImageGeometry Geometry(ImageGeometry g) =>
+        new(SizeX, SizeY, SizeZ, g.Spacing, g.TransformIndexToPhysicalPoint(MinX, MinY, MinZ), g.Direction);
+
+    /// <summary>Copies the box out of <paramref name="source"/>.</summary>
+    public Volume<T> Crop<T>(Volume<T> source)
+        where T : unmanaged
+    {
+        var output = new Volume<T>(Geometry(source.Geometry));
+        var nx = SizeX;
+        for (var k = 0; k < SizeZ; k++)
+        {
+            for (var j = 0; j < SizeY; j++)
+            {
+                var from = (int)source.Geometry.Offset(MinX, MinY + j, MinZ + k);
+                source.Data.AsSpan(from, nx).CopyTo(output.Data.AsSpan(nx * (j + (SizeY * k)), nx));
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>Crops a label map into a 0/1 mask of the voxels equal to <paramref name="label"/>.</summary>
+    public Volume<byte> CropEquals(Volume<int> labels, int label)
+    {
+        var output = new Volume<byte>(Geometry(labels.Geometry));
+        var nx = SizeX;
+        var o = output.Data;
+        for (var k = 0; k < SizeZ; k++)
+        {
+            for (var j = 0; j < SizeY; j++)
+            {
+                var row = labels.Data.AsSpan((int)labels.Geometry.Offset(MinX, MinY + j, MinZ + k), nx);
+                var at = nx * (j + (SizeY * k));
+                for (var i = 0; i < nx; i++)
+                {
+                    o[at + i] = (byte)(row[i] == label ? 1 : 0);
+                }
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>Flat index in the full grid of voxel (i, j, k) of the box.</summary>
+    public int FullIndex(ImageGeometry full, int i, int j, int k) => (int)full.Offset(MinX + i, MinY + j, MinZ + k);
+
+    /// <summary>The bounding box of the voxels equal to <paramref name="label"/>, or null when there is none.</summary>
+    public static VoxelBox? Of(Volume<int> labels, int label)
+    {
+        int x0 = int.MaxValue, y0 = int.MaxValue, z0 = int.MaxValue, x1 = -1, y1 = -1, z1 = -1;
+        var nx = labels.SizeX;
+        var ny = labels.SizeY;
+        var d = labels.Data;
+        for (var k = 0; k < labels.SizeZ; k++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                var at = nx * (j + (ny * k));
+                for (var i = 0; i < nx; i++)
+                {
+                    if (d[at + i] == label)
+                    {
+                        x0 = Math.Min(x0, i);
+                        x1 = Math.Max(x1, i);
+                        y0 = Math.Min(y0, j);
+                        y1 = Math.Max(y1, j);
+                        z0 = Math.Min(z0, k);
+                        z1 = Math.Max(z1, k);
+                    }
+                }
+            }
+        }
+
+        return x1 < 0 ? null : new VoxelBox(x0, y0, z0, x1, y1, z1);
+    }
+}
