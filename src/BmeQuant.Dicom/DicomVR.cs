@@ -62,42 +62,74 @@ public sealed class DicomVR : IEquatable<DicomVR>
     /// <summary>Maximum length of one value in characters or bytes as the standard states it (0 when unbounded).</summary>
     public int MaxLength { get; }
 
-#pragma warning disable CS1591 // The two-letter codes are the documentation.
+    /// <summary>AE: Application Entity.</summary>
     public static readonly DicomVR AE = new("AE", DicomValueKind.Text, 1, false, 0x20, false, true, 16);
+    /// <summary>AS: Age String.</summary>
     public static readonly DicomVR AS = new("AS", DicomValueKind.Text, 1, false, 0x20, false, true, 4);
+    /// <summary>AT: Attribute Tag.</summary>
     public static readonly DicomVR AT = new("AT", DicomValueKind.Binary, 4, false, 0, false, false, 4);
+    /// <summary>CS: Code String.</summary>
     public static readonly DicomVR CS = new("CS", DicomValueKind.Text, 1, false, 0x20, false, true, 16);
+    /// <summary>DA: Date.</summary>
     public static readonly DicomVR DA = new("DA", DicomValueKind.Text, 1, false, 0x20, false, true, 8);
+    /// <summary>DS: Decimal String.</summary>
     public static readonly DicomVR DS = new("DS", DicomValueKind.Text, 1, false, 0x20, false, true, 16);
+    /// <summary>DT: Date Time.</summary>
     public static readonly DicomVR DT = new("DT", DicomValueKind.Text, 1, false, 0x20, false, true, 26);
+    /// <summary>FD: Floating Point Double.</summary>
     public static readonly DicomVR FD = new("FD", DicomValueKind.Binary, 8, false, 0, false, false, 8);
+    /// <summary>FL: Floating Point Single.</summary>
     public static readonly DicomVR FL = new("FL", DicomValueKind.Binary, 4, false, 0, false, false, 4);
+    /// <summary>IS: Integer String.</summary>
     public static readonly DicomVR IS = new("IS", DicomValueKind.Text, 1, false, 0x20, false, true, 12);
+    /// <summary>LO: Long String.</summary>
     public static readonly DicomVR LO = new("LO", DicomValueKind.Text, 1, false, 0x20, true, true, 64);
+    /// <summary>LT: Long Text.</summary>
     public static readonly DicomVR LT = new("LT", DicomValueKind.Text, 1, false, 0x20, true, false, 10240);
+    /// <summary>OB: Other Byte.</summary>
     public static readonly DicomVR OB = new("OB", DicomValueKind.Bytes, 1, true, 0, false, false, 0);
+    /// <summary>OD: Other Double.</summary>
     public static readonly DicomVR OD = new("OD", DicomValueKind.Binary, 8, true, 0, false, false, 0);
+    /// <summary>OF: Other Float.</summary>
     public static readonly DicomVR OF = new("OF", DicomValueKind.Binary, 4, true, 0, false, false, 0);
+    /// <summary>OL: Other Long.</summary>
     public static readonly DicomVR OL = new("OL", DicomValueKind.Binary, 4, true, 0, false, false, 0);
+    /// <summary>OV: Other 64-bit Very Long.</summary>
     public static readonly DicomVR OV = new("OV", DicomValueKind.Binary, 8, true, 0, false, false, 0);
+    /// <summary>OW: Other Word.</summary>
     public static readonly DicomVR OW = new("OW", DicomValueKind.Binary, 2, true, 0, false, false, 0);
+    /// <summary>PN: Person Name.</summary>
     public static readonly DicomVR PN = new("PN", DicomValueKind.Text, 1, false, 0x20, true, true, 64 * 5);
+    /// <summary>SH: Short String.</summary>
     public static readonly DicomVR SH = new("SH", DicomValueKind.Text, 1, false, 0x20, true, true, 16);
+    /// <summary>SL: Signed Long.</summary>
     public static readonly DicomVR SL = new("SL", DicomValueKind.Binary, 4, false, 0, false, false, 4);
+    /// <summary>SQ: Sequence of Items.</summary>
     public static readonly DicomVR SQ = new("SQ", DicomValueKind.Sequence, 1, true, 0, false, false, 0);
+    /// <summary>SS: Signed Short.</summary>
     public static readonly DicomVR SS = new("SS", DicomValueKind.Binary, 2, false, 0, false, false, 2);
+    /// <summary>ST: Short Text.</summary>
     public static readonly DicomVR ST = new("ST", DicomValueKind.Text, 1, false, 0x20, true, false, 1024);
+    /// <summary>SV: Signed 64-bit Very Long.</summary>
     public static readonly DicomVR SV = new("SV", DicomValueKind.Binary, 8, true, 0, false, false, 8);
+    /// <summary>TM: Time.</summary>
     public static readonly DicomVR TM = new("TM", DicomValueKind.Text, 1, false, 0x20, false, true, 14);
+    /// <summary>UC: Unlimited Characters.</summary>
     public static readonly DicomVR UC = new("UC", DicomValueKind.Text, 1, true, 0x20, true, true, 0);
+    /// <summary>UI: Unique Identifier (UID).</summary>
     public static readonly DicomVR UI = new("UI", DicomValueKind.Text, 1, false, 0x00, false, true, 64);
+    /// <summary>UL: Unsigned Long.</summary>
     public static readonly DicomVR UL = new("UL", DicomValueKind.Binary, 4, false, 0, false, false, 4);
+    /// <summary>UN: Unknown.</summary>
     public static readonly DicomVR UN = new("UN", DicomValueKind.Bytes, 1, true, 0, false, false, 0);
+    /// <summary>UR: Universal Resource Identifier or Locator (URI/URL).</summary>
     public static readonly DicomVR UR = new("UR", DicomValueKind.Text, 1, true, 0x20, false, false, 0);
+    /// <summary>US: Unsigned Short.</summary>
     public static readonly DicomVR US = new("US", DicomValueKind.Binary, 2, false, 0, false, false, 2);
+    /// <summary>UT: Unlimited Text.</summary>
     public static readonly DicomVR UT = new("UT", DicomValueKind.Text, 1, true, 0x20, true, false, 0);
+    /// <summary>UV: Unsigned 64-bit Very Long.</summary>
     public static readonly DicomVR UV = new("UV", DicomValueKind.Binary, 8, true, 0, false, false, 8);
-#pragma warning restore CS1591
 
     /// <summary>Every VR of PS3.5 (2022).</summary>
     public static IReadOnlyCollection<DicomVR> All => s_byCode.Values;

@@ -48,24 +48,38 @@ public sealed class TransferSyntax : IEquatable<TransferSyntax>
     /// <summary>A command that transcodes this syntax to an uncompressed one, when one exists (e.g. dcmdjpeg).</summary>
     public string? TranscodeCommand { get; }
 
-#pragma warning disable CS1591 // Names are the standard's.
+    /// <summary>Implicit VR Little Endian, the default transfer syntax (1.2.840.10008.1.2).</summary>
     public static readonly TransferSyntax ImplicitVRLittleEndian = new("1.2.840.10008.1.2", false, false, false, false, false, null);
+    /// <summary>Explicit VR Little Endian (1.2.840.10008.1.2.1).</summary>
     public static readonly TransferSyntax ExplicitVRLittleEndian = new("1.2.840.10008.1.2.1", true, false, false, false, false, null);
+    /// <summary>Encapsulated Uncompressed Explicit VR Little Endian (1.2.840.10008.1.2.1.98).</summary>
     public static readonly TransferSyntax EncapsulatedUncompressedExplicitVRLittleEndian = new("1.2.840.10008.1.2.1.98", true, false, false, true, false, null);
+    /// <summary>Deflated Explicit VR Little Endian (the dataset after the meta group is deflate-compressed) (1.2.840.10008.1.2.1.99).</summary>
     public static readonly TransferSyntax DeflatedExplicitVRLittleEndian = new("1.2.840.10008.1.2.1.99", true, false, true, false, false, null);
+    /// <summary>Explicit VR Big Endian (retired) (1.2.840.10008.1.2.2).</summary>
     public static readonly TransferSyntax ExplicitVRBigEndian = new("1.2.840.10008.1.2.2", true, true, false, false, false, null);
+    /// <summary>JPEG Baseline (Process 1), lossy 8-bit (1.2.840.10008.1.2.4.50).</summary>
     public static readonly TransferSyntax JpegBaseline = new("1.2.840.10008.1.2.4.50", true, false, false, true, true, "dcmdjpeg");
+    /// <summary>JPEG Extended (Process 2 and 4), lossy 12-bit (1.2.840.10008.1.2.4.51).</summary>
     public static readonly TransferSyntax JpegExtended = new("1.2.840.10008.1.2.4.51", true, false, false, true, true, "dcmdjpeg");
+    /// <summary>JPEG Lossless, Non-Hierarchical (Process 14) (1.2.840.10008.1.2.4.57).</summary>
     public static readonly TransferSyntax JpegLossless = new("1.2.840.10008.1.2.4.57", true, false, false, true, false, "dcmdjpeg");
+    /// <summary>JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14, Selection Value 1) (1.2.840.10008.1.2.4.70).</summary>
     public static readonly TransferSyntax JpegLosslessSV1 = new("1.2.840.10008.1.2.4.70", true, false, false, true, false, "dcmdjpeg");
+    /// <summary>JPEG-LS Lossless (1.2.840.10008.1.2.4.80).</summary>
     public static readonly TransferSyntax JpegLsLossless = new("1.2.840.10008.1.2.4.80", true, false, false, true, false, "dcmdjpls");
+    /// <summary>JPEG-LS Lossy (Near-Lossless) (1.2.840.10008.1.2.4.81).</summary>
     public static readonly TransferSyntax JpegLsNearLossless = new("1.2.840.10008.1.2.4.81", true, false, false, true, true, "dcmdjpls");
+    /// <summary>JPEG 2000 Image Compression (Lossless Only) (1.2.840.10008.1.2.4.90).</summary>
     public static readonly TransferSyntax Jpeg2000Lossless = new("1.2.840.10008.1.2.4.90", true, false, false, true, false, "gdcmconv --raw");
+    /// <summary>JPEG 2000 Image Compression (lossless or lossy) (1.2.840.10008.1.2.4.91).</summary>
     public static readonly TransferSyntax Jpeg2000 = new("1.2.840.10008.1.2.4.91", true, false, false, true, true, "gdcmconv --raw");
+    /// <summary>JPEG 2000 Part 2 Multi-component Image Compression (Lossless Only) (1.2.840.10008.1.2.4.92).</summary>
     public static readonly TransferSyntax Jpeg2000Part2Lossless = new("1.2.840.10008.1.2.4.92", true, false, false, true, false, "gdcmconv --raw");
+    /// <summary>JPEG 2000 Part 2 Multi-component Image Compression (1.2.840.10008.1.2.4.93).</summary>
     public static readonly TransferSyntax Jpeg2000Part2 = new("1.2.840.10008.1.2.4.93", true, false, false, true, true, "gdcmconv --raw");
+    /// <summary>RLE Lossless (1.2.840.10008.1.2.5).</summary>
     public static readonly TransferSyntax RleLossless = new("1.2.840.10008.1.2.5", true, false, false, true, false, "dcmdrle");
-#pragma warning restore CS1591
 
     /// <summary>The transfer syntax for <paramref name="uid"/>; unknown UIDs give an encapsulated Explicit VR Little Endian syntax.</summary>
     public static TransferSyntax Lookup(string uid)
