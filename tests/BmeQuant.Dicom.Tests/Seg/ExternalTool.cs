@@ -60,7 +60,9 @@ internal static class ExternalTool
         var (exit, so, se) = r.Value;
         Assert.True(exit == 0, $"{tool} exit {exit}: {se}");
         var lines = (so + "\n" + se).Split('\n');
-        var bad = lines.Where(l => l.StartsWith("W: ", StringComparison.Ordinal) || l.StartsWith("E: ", StringComparison.Ordinal)).ToArray();
+        // dcmtk builds without iconv cannot VR-check UTF-8 (ISO_IR 192) text; that warning is about the tool, not the file.
+        var bad = lines.Where(l => (l.StartsWith("W: ", StringComparison.Ordinal) || l.StartsWith("E: ", StringComparison.Ordinal))
+            && !l.Contains("VR checker does not support this Specific Character Set", StringComparison.Ordinal)).ToArray();
         Assert.True(bad.Length == 0, $"{tool} reported:\n{string.Join('\n', bad)}");
         return so;
     }
