@@ -1,0 +1,232 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using BmeQuant.Batch;
+using BmeQuant.Imaging;
+using BmeQuant.Quantification;
+using Spectre.Console;
+
+namespace BmeQuant.Cli.Commands;
+
+/// <summary>
+/// <c>bmequant batch MANIFEST.csv --out DIR [--jobs N]</c>: analyses every study of a manifest (see docs/batch.md),
+/// in parallel within a memory budget, skipping finished work, writing a summary and a registry. Ctrl-C once: no new
+/// study starts, running ones finish; twice: running ones are cancelled. Exit code 130 when cancelled.
+/// </summary>
+internal sealed class BatchCommand : ICliCommand
+{
+    /// <summary>Exit code of a cancelled batch (128 + SIGINT).</summary>
+    internal const int Cancelled = 130;
+
+    public Command Build()
+    {
+        var manifest = new Argument<FileInfo>("manifest") { Description = "CSV manifest: patient,timepoint,study (or t1,stir) [,bone_mask,reference_mask,date,anatomy]." };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder (results, summary.csv/json, registry.sqlite).", Required = true };
+        var jobs = new Option<int>("--jobs") { Description = "Studies analysed at the same time (default 1).", DefaultValueFactory = _ => 1 };
+        var budget = new Option<long?>("--memory-budget-mb") { Description = "Memory the running studies may use together, MiB (default: half the available memory)." };
+        var timeout = new Option<double>("--timeout-minutes") { Description = "Per-study timeout in minutes (default 30).", DefaultValueFactory = _ => 30 };
+        var requireDeid = new Option<bool>("--require-deidentified") { Description = "Refuse DICOM studies that still carry direct identifiers (PS3.15 basic profile)." };
+        var retry = new Option<bool>("--retry-failed") { Description = "Run again the studies that failed before with the same inputs and parameters." };
+        var rule = new Option<string>("--rule") { Description = "Edema rule: robust (default), q3-iqr, mean-sd.", DefaultValueFactory = _ => "robust" };
+        rule.AcceptOnlyFromAmong("robust", "q3-iqr", "mean-sd");
+        var k = new Option<double?>("--k") { Description = "The rule's multiplier (see bmequant analyze)." };
+        var minLesion = new Option<double?>("--min-lesion-mm3") { Description = "Smallest lesion kept, in mm³ (default 30)." };
+        var maxFileMb = new Option<long?>("--max-file-mb") { Description = "Largest input file accepted, MiB (default 2048)." };
+        var maxDimension = new Option<int?>("--max-dimension") { Description = "Largest rows/columns/slices accepted (default 4096)." };
+        var maxFrames = new Option<int?>("--max-frames") { Description = "Largest NumberOfFrames accepted (default 4096)." };
+        var plain = new Option<bool>("--plain") { Description = "Plain progress lines even on a terminal." };
+        var command = new Command("batch", "Analyse every study of a manifest: parallel, resumable, with a summary and a results registry.")
+        {
+            manifest, output, jobs, budget, timeout, requireDeid, retry, rule, k, minLesion, maxFileMb, maxDimension, maxFrames, plain,
+        };
+        command.SetAction(parse =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            BatchManifest parsed;
+            try
+            {
+                parsed = BatchManifest.Read(parse.GetValue(manifest)!.FullName);
+            }
+            catch (FileNotFoundException ex)
+            {
+                stderr.WriteLine(ex.Message);
+                return ExitCodes.NoInput;
+            }
+            catch (BatchManifestException ex)
+            {
+                stderr.WriteLine(ex.Message);
+                return ExitCodes.Usage;
+            }
+
+            if (parsed.Studies.Count == 0)
+            {
+                stderr.WriteLine($"{parsed.Path}: no study rows.");
+                return ExitCodes.NoInput;
+            }
+
+            BatchOptions options;
+            try
+            {
+                var limits = BatchLimits.Default;
+                limits = limits with
+                {
+                    MaxFileBytes = parse.GetValue(maxFileMb) is { } mb ? mb << 20 : limits.MaxFileBytes,
+                    MaxDimension = parse.GetValue(maxDimension) ?? limits.MaxDimension,
+                    MaxFrames = parse.GetValue(maxFrames) ?? limits.MaxFrames,
+                };
+                options = new BatchOptions(parse.GetValue(output)!.FullName)
+                {
+                    Jobs = parse.GetValue(jobs),
+                    StudyTimeout = TimeSpan.FromMinutes(parse.GetValue(timeout)),
+                    RequireDeidentified = parse.GetValue(requireDeid),
+                    RetryFailed = parse.GetValue(retry),
+                    Limits = limits,
+                    Analysis = AnalysisOptions.Default with
+                    {
+                        Rule = parse.GetValue(rule) switch
+                        {
+                            "q3-iqr" => EdemaRule.Q3Iqr,
+                            "mean-sd" => EdemaRule.MeanSd,
+                            _ => EdemaRule.Robust,
+                        },
+                        K = parse.GetValue(k),
+                        MinimumLesionVolumeMm3 = parse.GetValue(minLesion) ?? AnalysisOptions.Default.MinimumLesionVolumeMm3,
+                    },
+                };
+                if (parse.GetValue(budget) is { } budgetMb)
+                {
+                    options = options with { MemoryBudgetBytes = budgetMb << 20 };
+                }
+
+                options.Validate();
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                stderr.WriteLine(ex.Message);
+                return ExitCodes.Usage;
+            }
+
+            using var stopStarting = new CancellationTokenSource();
+            using var abort = new CancellationTokenSource();
+            var presses = 0;
+            void OnCancel(object? sender, ConsoleCancelEventArgs e)
+            {
+                e.Cancel = true;
+                if (Interlocked.Increment(ref presses) == 1)
+                {
+                    stderr.WriteLine("Stopping: no new study starts; running studies finish (Ctrl-C again to cancel them).");
+                    stopStarting.Cancel();
+                }
+                else
+                {
+                    stderr.WriteLine("Cancelling running studies.");
+                    abort.Cancel();
+                }
+            }
+
+            Console.CancelKeyPress += OnCancel;
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+            {
+                ctx.Cancel = true;
+                stopStarting.Cancel();
+                abort.Cancel();
+            });
+            try
+            {
+                var live = !parse.GetValue(plain) && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+                BatchSummary summary;
+                if (live)
+                {
+                    summary = AnsiConsole.Progress()
+                        .AutoClear(false)
+                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                        .Start(ctx =>
+                        {
+                            var task = ctx.AddTask("studies", maxValue: parsed.Studies.Count);
+                            var progress = new SyncProgress(p =>
+                            {
+                                if (!p.Started && p.Result is { } r)
+                                {
+                                    task.Value = p.Completed;
+                                    AnsiConsole.MarkupLine(Markup.Escape(Line(p, r)));
+                                }
+                            });
+                            return BatchRunner.RunAsync(parsed, options, progress, stopStarting.Token, abort.Token).GetAwaiter().GetResult();
+                        });
+                }
+                else
+                {
+                    var gate = new Lock();
+                    var progress = new SyncProgress(p =>
+                    {
+                        lock (gate)
+                        {
+                            stdout.WriteLine(p.Started
+                                ? $"{Stamp()} start {p.Study}"
+                                : Line(p, p.Result!));
+                        }
+                    });
+                    summary = BatchRunner.RunAsync(parsed, options, progress, stopStarting.Token, abort.Token).GetAwaiter().GetResult();
+                }
+
+                stdout.WriteLine(Totals(summary));
+                stdout.WriteLine($"Summary: {Path.Combine(options.OutputFolder, BatchSummary.CsvFileName)} and {BatchSummary.JsonFileName}; registry: {Path.Combine(options.OutputFolder, Registry.ResultsRegistry.DefaultFileName)}");
+                return ExitCode(summary);
+            }
+            catch (BmeQuantException ex)
+            {
+                stderr.WriteLine(ex.Message);
+                return ExitCodes.CorruptInput;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= OnCancel;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>0 all ok; 130 cancelled; 2 every study lacked its input; 4 some input corrupt; 8 some refused or failed.</summary>
+    internal static int ExitCode(BatchSummary summary)
+    {
+        if (summary.Cancelled)
+        {
+            return Cancelled;
+        }
+
+        if (summary.Studies.All(s => s.IsOk))
+        {
+            return ExitCodes.Ok;
+        }
+
+        if (summary.Studies.All(s => s.Outcome == BatchOutcome.NoInput))
+        {
+            return ExitCodes.NoInput;
+        }
+
+        return summary.Studies.Any(s => s.Outcome == BatchOutcome.CorruptInput) ? ExitCodes.CorruptInput : ExitCodes.Partial;
+    }
+
+    private static string Stamp() => DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
+    private static string Line(BatchProgress p, BatchStudyResult r)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var head = string.Create(c, $"{Stamp()} [{p.Completed}/{p.Total}] {r.Outcome} line {r.Line} ({r.Patient} / {r.Timepoint}) {r.TotalSeconds:F1} s");
+        return r.IsOk
+            ? head + (r.TotalEdemaVolumeMm3 is { } v ? string.Create(c, $", edema {v / 1000:F2} mL") : string.Empty) + (r.OutputFolder is null ? string.Empty : " -> " + r.OutputFolder)
+            : head + ": " + r.Error;
+    }
+
+    private static string Totals(BatchSummary s) =>
+        string.Create(CultureInfo.InvariantCulture, $"{s.Studies.Count} studies in {s.WallSeconds:F1} s: ") +
+        string.Join(", ", s.Counts.Select(kv => $"{kv.Value} {kv.Key}")) +
+        (s.Cancelled ? " (cancelled)" : string.Empty) + ".";
+
+    /// <summary>Calls back synchronously (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+    private sealed class SyncProgress(Action<BatchProgress> report) : IProgress<BatchProgress>
+    {
+        public void Report(BatchProgress value) => report(value);
+    }
+}
