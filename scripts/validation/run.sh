@@ -15,7 +15,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 tables="$(mktemp)"
 trap 'rm -f "$tables"' EXIT
 # A .NET 10 file-based program referencing the BmeQuant project (Release: phantom generation and analyses are numeric).
-dotnet run -c Release --file "$repo/scripts/validation/validate.cs" -- --seeds "${SEEDS:-1}" --real-sij "$real_sij" > "$tables"
+dotnet run -c Release "$repo/scripts/validation/validate.cs" -- --seeds "${SEEDS:-1}" --real-sij "$real_sij" > "$tables"
 
 if [ "${1:-}" = "--print" ]; then
   cat "$tables"
