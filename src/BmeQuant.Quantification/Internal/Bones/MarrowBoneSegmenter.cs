@@ -71,6 +71,9 @@ internal static class MarrowBoneSegmenter
     /// <summary>The marrow grown by this much closes the partial-volume gap to the cortex when looking for enclosed regions.</summary>
     public const double MarrowWallMm = 1.0;
 
+    /// <summary>Gaps in the walls (marrow and cortex) up to twice this wide are closed before enclosed regions are found.</summary>
+    public const double WallClosingMm = 2.5;
+
     /// <summary>Thickness of the cortex shell added around the marrow.</summary>
     public const double CortexShellMm = 2.0;
 
@@ -223,6 +226,7 @@ internal static class MarrowBoneSegmenter
         var voxels = new long[n + 1];
         var minDepth = new float[n + 1];
         Array.Fill(minDepth, float.PositiveInfinity);
+        var contact = new Dictionary<(int, int), double>();
         var l = regions.Data;
         var near = darkNear.Data;
         var depth = bodyDepth.Data;
@@ -258,6 +262,10 @@ internal static class MarrowBoneSegmenter
                             faces[c] += area;
                             cortexFaces[c] += near[other] * area;
                         }
+                        else if (inside && l[other] != c)
+                        {
+                            contact[(c, l[other])] = contact.GetValueOrDefault((c, l[other])) + area;
+                        }
                     }
                 }
             }
@@ -283,13 +291,52 @@ internal static class MarrowBoneSegmenter
             }
         }
 
+        // A small marrow piece cut off a bone by the split (an end slice, a partial-volume rim) goes back to the
+        // kept region it touches most, when that region is at least ten times larger.
+        for (var c = 1; c <= n; c++)
+        {
+            if (remap[c] == 0)
+            {
+                continue;
+            }
+
+            var best = contact.Where(kv => kv.Key.Item1 == c && remap[kv.Key.Item2] != 0 && voxels[kv.Key.Item2] >= 10 * voxels[c])
+                .OrderByDescending(kv => kv.Value)
+                .Select(kv => kv.Key.Item2)
+                .FirstOrDefault();
+            if (best != 0)
+            {
+                Trace?.Invoke($"fat region {c} joins region {best}");
+                remap[c] = -best;
+            }
+        }
+
+        // Resolve joins (a join target is never itself joined: it is ten times larger) and renumber densely.
+        var dense = new int[n + 1];
+        var kept = 0;
+        for (var c = 1; c <= n; c++)
+        {
+            if (remap[c] > 0)
+            {
+                dense[c] = ++kept;
+            }
+        }
+
+        for (var c = 1; c <= n; c++)
+        {
+            if (remap[c] < 0)
+            {
+                dense[c] = dense[-remap[c]];
+            }
+        }
+
         var output = new Volume<int>(g);
         for (var i = 0; i < l.Length; i++)
         {
-            output.Data[i] = remap[l[i]];
+            output.Data[i] = dense[l[i]];
         }
 
-        return (output, count);
+        return (output, kept);
     }
 
     /// <summary>The components of <paramref name="mask"/> (6-connected) that hold at least one voxel of <paramref name="markers"/>.</summary>
@@ -369,7 +416,9 @@ internal static class MarrowBoneSegmenter
             }
         }
 
-        GrowWithin(labels, fat, queue);
+        // Back over the eroded voxel and one more (partial-volume rims); fat farther away joined the seed only
+        // through a thin contact and is judged on its own.
+        GrowWithin(labels, fat, queue, 2);
 
         // Fat not reached from a seed (thin pieces): its own regions.
         var rest = new Volume<byte>(g);
@@ -391,33 +440,40 @@ internal static class MarrowBoneSegmenter
         return (labels, next + restComponents.Count);
     }
 
-    /// <summary>Breadth-first growth of labelled voxels (queue) into unlabelled voxels of <paramref name="within"/>, 6-connected.</summary>
-    private static void GrowWithin(Volume<int> labels, Volume<byte> within, Queue<int> queue)
+    /// <summary>
+    /// Breadth-first growth of labelled voxels (queue) into unlabelled voxels of <paramref name="within"/>,
+    /// 6-connected, at most <paramref name="maxSteps"/> voxels from the seeds.
+    /// </summary>
+    private static void GrowWithin(Volume<int> labels, Volume<byte> within, Queue<int> queue, int maxSteps)
     {
         var g = labels.Geometry;
         int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ, slice = nx * ny;
         var l = labels.Data;
         var w = within.Data;
-        while (queue.TryDequeue(out var at))
+        for (var step = 0; step < maxSteps && queue.Count > 0; step++)
         {
-            var lab = l[at];
-            var k = at / slice;
-            var rem = at - (k * slice);
-            var j = rem / nx;
-            var i = rem - (j * nx);
-            Visit(i > 0, at - 1);
-            Visit(i < nx - 1, at + 1);
-            Visit(j > 0, at - nx);
-            Visit(j < ny - 1, at + nx);
-            Visit(k > 0, at - slice);
-            Visit(k < nz - 1, at + slice);
-
-            void Visit(bool inside, int other)
+            for (var layer = queue.Count; layer > 0; layer--)
             {
-                if (inside && w[other] != 0 && l[other] == 0)
+                var at = queue.Dequeue();
+                var lab = l[at];
+                var k = at / slice;
+                var rem = at - (k * slice);
+                var j = rem / nx;
+                var i = rem - (j * nx);
+                Visit(i > 0, at - 1);
+                Visit(i < nx - 1, at + 1);
+                Visit(j > 0, at - nx);
+                Visit(j < ny - 1, at + nx);
+                Visit(k > 0, at - slice);
+                Visit(k < nz - 1, at + slice);
+
+                void Visit(bool inside, int other)
                 {
-                    l[other] = lab;
-                    queue.Enqueue(other);
+                    if (inside && w[other] != 0 && l[other] == 0)
+                    {
+                        l[other] = lab;
+                        queue.Enqueue(other);
+                    }
                 }
             }
         }
@@ -438,6 +494,7 @@ internal static class MarrowBoneSegmenter
 
         // Walls: the marrow grown by one voxel (it then meets the cortex across the partial-volume ring) and the
         // cortex (dark on both series) near it, never another bone's marrow.
+        // Cortex near this bone's marrow (not another bone's marrow) makes walls; small gaps in the walls (cortex lost to partial volume where it runs obliquely through a thick slice) are closed.
         var distance = DistanceTransform.OutsideMm(marrow);
         var marrowWall = new Volume<byte>(marrow.Geometry);
         var walls = new Volume<byte>(marrow.Geometry);
@@ -445,8 +502,18 @@ internal static class MarrowBoneSegmenter
         var wl = walls.Data;
         for (var i = 0; i < n; i++)
         {
-            mw[i] = (byte)(m[i] != 0 || (other[i] == 0 && distance.Data[i] <= MarrowWallMm) ? 1 : 0);
-            wl[i] = (byte)(mw[i] != 0 || (dark.Data[i] != 0 && other[i] == 0 && distance.Data[i] <= EnclosureSearchMm) ? 1 : 0);
+            var own = other[i] == 0;
+            wl[i] = (byte)(m[i] != 0 || (own && distance.Data[i] <= MarrowWallMm) || (dark.Data[i] != 0 && own && distance.Data[i] <= EnclosureSearchMm) ? 1 : 0);
+
+            // Marrow side of the walls (for the contact test): near the marrow and not cortex.
+            mw[i] = (byte)(m[i] != 0 || (own && dark.Data[i] == 0 && distance.Data[i] <= MarrowWallMm + WallClosingMm) ? 1 : 0);
+        }
+
+        walls = BinaryMorphology.Close(walls, WallClosingMm);
+        wl = walls.Data;
+        for (var i = 0; i < n; i++)
+        {
+            wl[i] &= (byte)(other[i] ^ 1);
         }
 
         // Regions enclosed by the walls, within a slice or in 3-D.
@@ -533,6 +600,14 @@ internal static class MarrowBoneSegmenter
                         }
                     }
                 }
+            }
+        }
+
+        if (Trace is not null)
+        {
+            foreach (var comp in labeling.Components.Where(x => x.VoxelCount >= 50))
+            {
+                Trace($"  enclosed {comp.VoxelCount} voxels at {comp.CentroidMm}: marrow contact {marrowFaces[comp.Label]} of {wallFaces[comp.Label]}");
             }
         }
 
