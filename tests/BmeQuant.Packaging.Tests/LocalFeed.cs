@@ -127,12 +127,7 @@ internal sealed partial class LocalFeed
         Directory.CreateDirectory(folder);
         // Pack the version the assemblies were built with: MinVer would otherwise recompute it from the current HEAD,
         // which differs when commits landed between the build and this test.
-        var built = Path.Combine(TestPaths.RepoRoot, "src", "BmeQuant", "bin", Configuration, "net10.0", "BmeQuant.dll");
-        var builtVersion = FileVersionInfo.GetVersionInfo(built).ProductVersion?.Split('+')[0];
-        if (string.IsNullOrEmpty(builtVersion))
-        {
-            throw new InvalidOperationException("No informational version in " + built);
-        }
+        var builtVersion = BuiltVersion("BmeQuant");
 
         var pack = DotnetCli.Dotnet(
             TestPaths.RepoRoot,
@@ -151,6 +146,18 @@ internal sealed partial class LocalFeed
             .Select(m => m.Groups[1].Value)
             .SingleOrDefault() ?? throw new InvalidOperationException("No BmeQuant.<version>.nupkg in " + folder + "; pack output:\n" + pack.Output);
         return new LocalFeed(root, folder, version, pack);
+    }
+
+    /// <summary>
+    /// The version (MinVer, without the +commit suffix) that the project's assembly in this configuration was built
+    /// with. In CI every project is built at one commit and all agree; in a working copy where commits land between
+    /// builds, projects built at different times may differ by their commit height.
+    /// </summary>
+    public static string BuiltVersion(string project)
+    {
+        var built = Path.Combine(TestPaths.RepoRoot, "src", project, "bin", Configuration, "net10.0", project + ".dll");
+        var version = FileVersionInfo.GetVersionInfo(built).ProductVersion?.Split('+')[0];
+        return string.IsNullOrEmpty(version) ? throw new InvalidOperationException("No informational version in " + built) : version;
     }
 
     [GeneratedRegex(@"^BmeQuant\.(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)\.nupkg$")]
