@@ -84,9 +84,20 @@ internal static class SeriesRenderer
                         counts.Clear();
                         signal = 0;
                         fraction = 0;
+
+                        // Jittered stratified sampling: the n³ sub-cell pattern is shifted by one random vector per
+                        // voxel (within a sub-cell, so every sample stays in its stratum). A fixed pattern would put
+                        // every sample row at the same distance from a flat face parallel to a grid axis (the ilium's
+                        // articular face on semi-coronal SIJ slices), biasing the voxel sum by up to half a sub-cell
+                        // times the face area; the jitter makes that error zero-mean.
+                        var jitter = new SplitMix64(VoxelHash(i, j, k));
+                        var shiftX = ci * (jitter.NextSigned() * 0.5 / n);
+                        var shiftY = cj * (jitter.NextSigned() * 0.5 / n);
+                        var shiftZ = ck * (jitter.NextSigned() * 0.5 * thicknessInIndex / n);
+                        var qs = qc + shiftX + shiftY + shiftZ;
                         for (var sz = 0; sz < n; sz++)
                         {
-                            var pz = qc + (ck * offThrough[sz]);
+                            var pz = qs + (ck * offThrough[sz]);
                             for (var sy = 0; sy < n; sy++)
                             {
                                 var py = pz + (cj * offIn[sy]);
@@ -145,6 +156,10 @@ internal static class SeriesRenderer
 
         return new PhantomSeries(acquisitionIndex, acquisition, sequence, image, labels, edema, signals, sigma, motion);
     }
+
+    /// <summary>A fixed hash of a voxel index (independent of the seed: partial volume does not change with the noise seed).</summary>
+    private static ulong VoxelHash(int i, int j, int k) =>
+        ((ulong)(uint)i * 0x9E3779B97F4A7C15UL) ^ ((ulong)(uint)j * 0xC2B2AE3D27D4EB4FUL) ^ ((ulong)(uint)k * 0x165667B19E3779F9UL) ^ 0x6A09E667F3BCC909UL;
 
     /// <summary>Signed signal of one sample: marrow is mixed with fully edematous marrow by its edema fraction.</summary>
     private static double Mix(double[] table, in SampleValue s)

@@ -133,6 +133,50 @@ public class PhantomGeneratorTests
         Assert.InRange(voxelised / truth.EdemaVolumeMm3, 0.99, 1.01);
     }
 
+    /// <summary>
+    /// Regression (issue 5: SIJ truth off 2.2 %): the ilium and sacrum are boxy, and semi-coronal slices keep the pixel
+    /// rows parallel to the ilium's flat articular face. Both the truth lattice and the fixed sub-sample pattern were
+    /// aligned with that face, so the marrow/cortex step biased each sum by up to half a sample step × face area.
+    /// </summary>
+    [Theory]
+    [InlineData("left-ilium")]
+    [InlineData("left-sacrum")]
+    public void Generate_SijSubchondral_SemiCoronalGrid_VoxelisedWithinOnePercentOfTruth(string lesionId)
+    {
+        var lesion = PhantomPresets.Sacroiliac().Visits[0].Lesions.Single(l => l.Id == lesionId);
+        var probe = PhantomGenerator.Generate(Small(PhantomAnatomy.Sacroiliac, [lesion], Grid(PhantomSequence.Stir, SliceOrientation.Axial, 4, 1, 1, 1)) with { TruthStepMm = 0.5 });
+        var centroid = probe.Visits[0].Truth.Lesions[0].CentroidLps;
+        var model = PhantomGenerator.AcquisitionGeometry(probe.Spec, 0, 0);
+        var offset = centroid - model.TransformIndexToPhysicalPoint(1.5, 1.5, 0);
+
+        // The preset's semi-coronal orientation (rows along L–R, parallel to the ilium's articular face), without the gap.
+        var acquisition = Grid(PhantomSequence.Stir, SliceOrientation.Oblique, 96, 0.85, 20, 4, 0, offset) with { ObliqueAnglesDeg = new Vector3D(-25, 0, 0) };
+        var visit = PhantomGenerator.Generate(Small(PhantomAnatomy.Sacroiliac, [lesion], acquisition) with { AddNoise = false }).Visits[0];
+        var truth = visit.Truth.Lesions[0];
+        double sum = 0;
+        foreach (var f in visit.Series[0].EdemaFraction.Data)
+        {
+            sum += f;
+        }
+
+        var voxelised = sum * visit.Series[0].Geometry.VoxelVolumeMm3;
+        _output.WriteLine($"SIJ {lesionId}: truth {truth.EdemaVolumeMm3:F1} mm³, voxelised {voxelised:F1} mm³, ratio {voxelised / truth.EdemaVolumeMm3:F4}");
+        Assert.True(truth.EdemaVolumeMm3 > 1000, $"lesion is {truth.EdemaVolumeMm3} mm³, not over 1 mL");
+        Assert.InRange(voxelised / truth.EdemaVolumeMm3, 0.99, 1.01);
+    }
+
+    /// <summary>The SIJ truth must not depend on how the integration lattice meets the flat faces: a finer step agrees.</summary>
+    [Fact]
+    public void TruthVolume_SijIlium_HalvingTheStep_ChangesLessThanHalfAPercent()
+    {
+        var lesion = PhantomPresets.Sacroiliac().Visits[0].Lesions[0];
+        var acq = Grid(PhantomSequence.Stir, SliceOrientation.Axial, 4, 1, 1, 1);
+        var coarse = PhantomGenerator.Generate(Small(PhantomAnatomy.Sacroiliac, [lesion], acq)).Visits[0].Truth.Lesions[0].EdemaVolumeMm3;
+        var fine = PhantomGenerator.Generate(Small(PhantomAnatomy.Sacroiliac, [lesion], acq) with { TruthStepMm = 0.2 }).Visits[0].Truth.Lesions[0].EdemaVolumeMm3;
+        _output.WriteLine($"SIJ ilium 0.4 mm: {coarse:F2}, 0.2 mm: {fine:F2}");
+        Assert.InRange(coarse / fine, 0.995, 1.005);
+    }
+
     [Fact]
     public void TruthVolume_HalvingTheStep_ChangesLessThanHalfAPercent()
     {

@@ -215,6 +215,12 @@ public static class PhantomDicomExporter
                 l.LowSignalVolumeMm3,
                 l.HighSignalRimVolumeMm3,
                 centroidLps = Arr(l.CentroidLps),
+
+                // Noise- and bias-free signal of the lesion core (peak fraction of edema mixed into fatty marrow) per series.
+                peakSignalBySeries = visit.Series.ToDictionary(
+                    s => SeriesFolderName(s, options.Vendor),
+                    s => ((1 - l.PeakFraction) * s.TissueSignals["YellowMarrow"]) + (l.PeakFraction * s.TissueSignals["Edema"]),
+                    StringComparer.Ordinal),
             }).ToArray(),
             series = seriesInfo,
         };

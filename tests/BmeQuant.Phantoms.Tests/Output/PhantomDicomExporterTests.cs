@@ -214,6 +214,13 @@ public class PhantomDicomExporterTests(ITestOutputHelper output)
             Assert.Equal(truth.EdemaVolumeMm3, lesion.GetProperty("EdemaVolumeMm3").GetDouble(), 9);
             Assert.Equal(truth.DepthMm, lesion.GetProperty("DepthMm").GetDouble(), 9);
             Assert.True(truth.EdemaVolumeMm3 > 100, $"lesion volume {truth.EdemaVolumeMm3}");
+            var peak = lesion.GetProperty("peakSignalBySeries");
+            var t1 = visit.Series[0];
+            var stir = visit.Series[1];
+            var t1Peak = peak.GetProperty(PhantomDicomExporter.SeriesFolderName(t1, PhantomVendor.GE)).GetDouble();
+            var stirPeak = peak.GetProperty(PhantomDicomExporter.SeriesFolderName(stir, PhantomVendor.GE)).GetDouble();
+            Assert.True(t1Peak < t1.TissueSignals["YellowMarrow"], $"T1: lesion core {t1Peak} must be darker than fatty marrow");
+            Assert.True(stirPeak > 2 * stir.TissueSignals["YellowMarrow"], $"STIR: lesion core {stirPeak} must be brighter than fatty marrow");
             var bones = root.GetProperty("bones").EnumerateArray().ToArray();
             Assert.Equal(study.BoneNames.Count, bones.Length);
 
