@@ -60,6 +60,22 @@ public sealed record AnalysisOptions
     /// </summary>
     public double SurfaceMarginMm { get; init; }
 
+    /// <summary>
+    /// A lesion's edge: its voxels whose fluid signal has risen at least this fraction of the way from the normal-marrow
+    /// median to the lesion's core (the median of the lesion's fluid signal at the rule's threshold). With linear
+    /// partial-volume mixing this keeps the voxels at least that fraction as edematous as the core (default 0.6: at
+    /// lesion edges softened by partial volume the edge lands near half edematous). 0 keeps every voxel above the
+    /// rule's threshold.
+    /// </summary>
+    public double LesionEdgeFraction { get; init; } = 0.6;
+
+    /// <summary>
+    /// Drop lesions whose peak (90th percentile of the fluid signal) is not brighter than muscle on the fluid-sensitive
+    /// series (haematopoietic marrow islands are at most about as bright as muscle; edema is brighter). Needs T1 to
+    /// find muscle; without it the check is skipped (default true).
+    /// </summary>
+    public bool RequireBrighterThanMuscle { get; init; } = true;
+
     /// <summary>Lesions (26-connected) smaller than this are dropped (default 30 mm³).</summary>
     public double MinimumLesionVolumeMm3 { get; init; } = 30;
 
@@ -126,6 +142,7 @@ public sealed record AnalysisOptions
         Check(!double.IsNaN(T1BrightVetoZ), nameof(T1BrightVetoZ), T1BrightVetoZ, "a number (+∞ disables)");
         Check(double.IsFinite(SmoothingSigmaMm) && SmoothingSigmaMm >= 0, nameof(SmoothingSigmaMm), SmoothingSigmaMm, "finite and ≥ 0 mm");
         Check(double.IsFinite(SurfaceMarginMm) && SurfaceMarginMm >= 0, nameof(SurfaceMarginMm), SurfaceMarginMm, "finite and ≥ 0 mm");
+        Check(LesionEdgeFraction is >= 0 and < 1, nameof(LesionEdgeFraction), LesionEdgeFraction, "in [0, 1)");
         Check(double.IsFinite(MinimumLesionVolumeMm3) && MinimumLesionVolumeMm3 >= 0, nameof(MinimumLesionVolumeMm3), MinimumLesionVolumeMm3, "finite and ≥ 0 mm³");
         Check(double.IsFinite(FillHolesUpToMm3) && FillHolesUpToMm3 >= 0, nameof(FillHolesUpToMm3), FillHolesUpToMm3, "finite and ≥ 0 mm³");
         Check(double.IsFinite(ArticularReachMm) && ArticularReachMm > 0, nameof(ArticularReachMm), ArticularReachMm, "finite and > 0 mm");

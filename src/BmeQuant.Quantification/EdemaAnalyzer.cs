@@ -79,11 +79,13 @@ public static class EdemaAnalyzer
 
         var reference = ReferenceEstimator.Estimate(fluid, t1, bones.Union, bones.SurfaceDepthMm, referenceMask);
         var rule = ThresholdRule.Create(options, reference, t1 is not null);
+        var muscle = MuscleEstimator.EstimateFluid(fluid, t1, bones, reference);
         cancellationToken.ThrowIfCancellationRequested();
 
         // 5. Edema.
+        var boundary = EdemaSegmenter.BoundaryLayer(labels);
         Volume<byte> Segment(double threshold) =>
-            EdemaSegmenter.Clean(EdemaSegmenter.Threshold(fluid, t1, bones.Union, bones.SurfaceDepthMm, reference, rule, threshold, options), bones.Union, bones.SurfaceDepthMm, options);
+            EdemaSegmenter.Clean(EdemaSegmenter.Threshold(fluid, t1, bones.Union, boundary, bones.SurfaceDepthMm, reference, rule, threshold, options), fluid, bones.Union, reference, muscle, threshold / rule.FluidThreshold, options);
 
         var edema = Segment(rule.FluidThreshold);
         var lowerT = rule.FluidThreshold * (1 - options.ThresholdSensitivityFraction);
@@ -97,7 +99,6 @@ public static class EdemaAnalyzer
         cancellationToken.ThrowIfCancellationRequested();
 
         // 6. Measures.
-        var muscle = MuscleEstimator.EstimateFluid(fluid, t1, bones, reference);
         if (muscle is null)
         {
             notes.Add("Edema/muscle ratio not computed: no soft tissue could be identified as muscle (needs T1).");

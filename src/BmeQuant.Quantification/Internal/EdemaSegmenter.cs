@@ -66,18 +66,79 @@ internal sealed record ThresholdRule(string Name, double K, double FluidThreshol
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>Applies a <see cref="ThresholdRule"/> to the smoothed series inside the bones.</summary>
+/// <summary>
+/// Applies a <see cref="ThresholdRule"/> to the series inside the bones, then turns the raw decision into lesions:
+/// the bone's boundary voxel layer (partial volume with cortex, soft tissue and joint fluid) never seeds a lesion and
+/// joins one only next to its interior voxels; a lesion whose peak (90th percentile of the fluid signal) is not
+/// brighter than muscle is normal (haematopoietic) marrow; a lesion's edge is where the signal has risen by
+/// <see cref="AnalysisOptions.LesionEdgeFraction"/> of the way from normal marrow to its core.
+/// </summary>
 internal static class EdemaSegmenter
 {
     /// <summary>Cap on the T1 hypointensity z-score that supports a voxel (beyond it T1 adds nothing more).</summary>
     public const double MaxT1SupportZ = 4.0;
 
-    /// <summary>Raw decision (no size filter) at <paramref name="fluidThreshold"/>.</summary>
-    public static Volume<byte> Threshold(Volume<float> fluid, Volume<float>? t1, Volume<byte> bones, Volume<float> surfaceDepthMm, ReferenceStats reference, ThresholdRule rule, double fluidThreshold, AnalysisOptions options)
+    /// <summary>Raw decision value for an interior voxel above threshold.</summary>
+    public const byte Interior = 1;
+
+    /// <summary>Raw decision value for a boundary-layer voxel above threshold.</summary>
+    public const byte Boundary = 2;
+
+    /// <summary>Quantile of a lesion's fluid signal taken as its core (its median: robust to the lesion's own bright spots).</summary>
+    public const double CoreQuantile = 0.5;
+
+    /// <summary>Quantile of a lesion's fluid signal taken as its peak (compared with muscle).</summary>
+    public const double PeakQuantile = 0.9;
+
+    private static double SortedQuantile(List<float> sorted, double p)
+    {
+        var h = (sorted.Count - 1) * p;
+        var lo = (int)Math.Floor(h);
+        return sorted[lo] + ((h - lo) * (sorted[Math.Min(lo + 1, sorted.Count - 1)] - sorted[lo]));
+    }
+
+    /// <summary>1 on bone voxels with a face neighbour outside their own bone (or on the volume's edge).</summary>
+    public static Volume<byte> BoundaryLayer(Volume<int> labels)
+    {
+        var g = labels.Geometry;
+        var output = new Volume<byte>(g);
+        var l = labels.Data;
+        var o = output.Data;
+        int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ;
+        var sxy = nx * ny;
+        Parallel.For(0, nz, k =>
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                for (var i = 0; i < nx; i++)
+                {
+                    var idx = i + (nx * j) + (sxy * k);
+                    var v = l[idx];
+                    if (v <= 0)
+                    {
+                        continue;
+                    }
+
+                    var edge = i == 0 || i == nx - 1 || j == 0 || j == ny - 1 || (nz > 1 && (k == 0 || k == nz - 1))
+                        || l[idx - 1] != v || l[idx + 1] != v || l[idx - nx] != v || l[idx + nx] != v
+                        || (nz > 1 && (l[idx - sxy] != v || l[idx + sxy] != v));
+                    o[idx] = (byte)(edge ? 1 : 0);
+                }
+            }
+        });
+        return output;
+    }
+
+    /// <summary>
+    /// Raw decision (no lesion logic) at <paramref name="fluidThreshold"/>: <see cref="Interior"/> or
+    /// <see cref="Boundary"/> where the rule fires, 0 elsewhere.
+    /// </summary>
+    public static Volume<byte> Threshold(Volume<float> fluid, Volume<float>? t1, Volume<byte> bones, Volume<byte> boundary, Volume<float> surfaceDepthMm, ReferenceStats reference, ThresholdRule rule, double fluidThreshold, AnalysisOptions options)
     {
         var output = new Volume<byte>(fluid.Geometry);
         var f = fluid.Data;
         var b = bones.Data;
+        var edge = boundary.Data;
         var depth = surfaceDepthMm.Data;
         var o = output.Data;
         var useT1 = t1 is not null && reference.T1Median is not null && reference.T1RobustSd is not null;
@@ -103,6 +164,8 @@ internal static class EdemaSegmenter
                 }
 
                 var value = (double)f[i];
+
+                // In the boundary layer T1 is lowered by partial volume with cortex and soft tissue: no T1 support there.
                 if (t is not null)
                 {
                     var z = (t1Med - t[i]) / t1Sd;
@@ -111,47 +174,131 @@ internal static class EdemaSegmenter
                         continue;
                     }
 
-                    // T1 hypointensity adds at most MaxT1SupportZ robust SDs of the T1 series.
-                    value += support * Math.Min(z, MaxT1SupportZ);
+                    if (edge[i] == 0)
+                    {
+                        // T1 hypointensity adds at most MaxT1SupportZ robust SDs of the T1 series.
+                        value += support * Math.Min(z, MaxT1SupportZ);
+                    }
                 }
 
                 if (value > fluidThreshold)
                 {
-                    o[i] = 1;
+                    o[i] = edge[i] != 0 ? Boundary : Interior;
                 }
             }
         });
         return output;
     }
 
-    /// <summary>Drops lesions under the minimum volume and fills small enclosed holes (within the bones).</summary>
-    public static Volume<byte> Clean(Volume<byte> raw, Volume<byte> bones, Volume<float> surfaceDepthMm, AnalysisOptions options)
+    /// <summary>
+    /// Turns a raw decision into lesions: interior voxels form the lesions (26-connected); a lesion whose peak is not
+    /// brighter than <paramref name="muscleFluid"/> is dropped; each lesion keeps its voxels at or above its edge
+    /// level; lesions under the minimum volume are dropped; boundary-layer voxels above threshold join a lesion when
+    /// face-adjacent to it and at or above its edge level; small enclosed holes are filled (within the bones).
+    /// <paramref name="levelScale"/> multiplies every edge level (the threshold-sensitivity check scales all thresholds).
+    /// </summary>
+    public static Volume<byte> Clean(Volume<byte> raw, Volume<float> fluid, Volume<byte> bones, ReferenceStats reference, double? muscleFluid, double levelScale, AnalysisOptions options)
     {
-        // Lesions (26-connected) under the minimum volume, or lying only in the outermost voxel layer of the bone
-        // (partial volume with cortex or joint fluid), are dropped.
         var g = raw.Geometry;
-        var layer = 1.0001 * Math.Max(g.Spacing.X, Math.Max(g.Spacing.Y, g.Spacing.Z));
-        var cc = ConnectedComponents.Label(raw, Connectivity.Vertex26);
-        var keep = new bool[cc.Count + 1];
+        var r = raw.Data;
+        var f = fluid.Data;
+        var interior = new Volume<byte>(g);
+        for (var i = 0; i < r.Length; i++)
+        {
+            interior.Data[i] = (byte)(r[i] == Interior ? 1 : 0);
+        }
+
+        // Per lesion: core and edge level.
+        var cc = ConnectedComponents.Label(interior, Connectivity.Vertex26);
         var lab = cc.Labels.Data;
-        var depth = surfaceDepthMm.Data;
+        var values = new List<float>[cc.Count + 1];
+        for (var c = 1; c <= cc.Count; c++)
+        {
+            values[c] = [];
+        }
+
         for (var i = 0; i < lab.Length; i++)
         {
-            if (lab[i] != 0 && depth[i] > layer)
+            if (lab[i] != 0)
             {
-                keep[lab[i]] = true;
+                values[lab[i]].Add(f[i]);
             }
         }
 
-        foreach (var c in cc.Components)
+        var level = new float[cc.Count + 1];
+        var median = reference.FluidMedian;
+        for (var c = 1; c <= cc.Count; c++)
         {
-            keep[c.Label] &= c.VolumeMm3 >= options.MinimumLesionVolumeMm3 * (1 - 1e-12);
+            var v = values[c];
+            v.Sort();
+            var core = SortedQuantile(v, CoreQuantile);
+            var peak = SortedQuantile(v, PeakQuantile);
+            level[c] = muscleFluid is { } muscle && options.RequireBrighterThanMuscle && !(peak > muscle)
+                ? float.PositiveInfinity
+                : (float)(levelScale * (median + (options.LesionEdgeFraction * (core - median))));
+        }
+
+        var kept = new Volume<byte>(g);
+        var levelMap = new float[lab.Length];
+        for (var i = 0; i < lab.Length; i++)
+        {
+            if (lab[i] != 0 && f[i] >= level[lab[i]])
+            {
+                kept.Data[i] = 1;
+                levelMap[i] = level[lab[i]];
+            }
+        }
+
+        // Size filter (mm³, never voxels).
+        var sized = ConnectedComponents.Label(kept, Connectivity.Vertex26);
+        var big = new bool[sized.Count + 1];
+        foreach (var c in sized.Components)
+        {
+            big[c.Label] = c.VolumeMm3 >= options.MinimumLesionVolumeMm3 * (1 - 1e-12);
         }
 
         var mask = new Volume<byte>(g);
-        for (var i = 0; i < lab.Length; i++)
+        var m = mask.Data;
+        var sl = sized.Labels.Data;
+        for (var i = 0; i < m.Length; i++)
         {
-            mask.Data[i] = (byte)(lab[i] != 0 && keep[lab[i]] ? 1 : 0);
+            m[i] = (byte)(sl[i] != 0 && big[sl[i]] ? 1 : 0);
+        }
+
+        // Boundary-layer voxels join an adjacent lesion (one face step), never seed one.
+        int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ;
+        var sxy = nx * ny;
+        var add = new List<int>();
+        for (var k = 0; k < nz; k++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                for (var i = 0; i < nx; i++)
+                {
+                    var idx = i + (nx * j) + (sxy * k);
+                    if (r[idx] != Boundary)
+                    {
+                        continue;
+                    }
+
+                    var need = float.PositiveInfinity;
+                    if (i > 0 && m[idx - 1] != 0) { need = Math.Min(need, levelMap[idx - 1]); }
+                    if (i < nx - 1 && m[idx + 1] != 0) { need = Math.Min(need, levelMap[idx + 1]); }
+                    if (j > 0 && m[idx - nx] != 0) { need = Math.Min(need, levelMap[idx - nx]); }
+                    if (j < ny - 1 && m[idx + nx] != 0) { need = Math.Min(need, levelMap[idx + nx]); }
+                    if (k > 0 && m[idx - sxy] != 0) { need = Math.Min(need, levelMap[idx - sxy]); }
+                    if (k < nz - 1 && m[idx + sxy] != 0) { need = Math.Min(need, levelMap[idx + sxy]); }
+                    if (f[idx] >= need)
+                    {
+                        add.Add(idx);
+                    }
+                }
+            }
+        }
+
+        foreach (var idx in add)
+        {
+            m[idx] = 1;
         }
 
         if (options.FillHolesUpToMm3 > 0)
@@ -160,7 +307,6 @@ internal static class EdemaSegmenter
             var holes = new Volume<byte>(mask.Geometry);
             var h = holes.Data;
             var fd = filled.Data;
-            var m = mask.Data;
             var b = bones.Data;
             for (var i = 0; i < h.Length; i++)
             {

@@ -4,9 +4,9 @@ namespace BmeQuant.Quantification.Internal;
 
 /// <summary>
 /// Estimates the fluid-sensitive signal of muscle: soft tissue outside the bones but within 20 mm of them, not air
-/// (both signals above 5 % of their 99th percentile), not fat (T1 below 75 % of the marrow T1 median) and not
-/// fluid (fluid signal below 2 × the marrow median); the median of what remains. Null without T1 or with fewer
-/// than 100 such voxels.
+/// (both signals above 5 % of their 99th percentile) and not fat (T1 below 75 % of the marrow T1 median); of these,
+/// those not brighter than twice their own median (joint fluid and vessels are several times brighter than muscle on
+/// fluid-sensitive images), and the median of what remains. Null without T1 or with fewer than 100 such voxels.
 /// </summary>
 internal static class MuscleEstimator
 {
@@ -31,16 +31,32 @@ internal static class MuscleEstimator
         var f = fluid.Data;
         var t = t1.Data;
         var fatT1 = 0.75 * reference.T1Median.Value;
-        var fluidMax = 2 * reference.FluidMedian;
         var n = 0;
         for (var i = 0; i < f.Length; i++)
         {
             var d = near.Data[i];
-            if (d > 0 && d <= 20 && f[i] > 0.05 * fluidHigh && t[i] > 0.05 * t1High && t[i] < fatT1 && f[i] < fluidMax)
+            if (d > 0 && d <= 20 && f[i] > 0.05 * fluidHigh && t[i] > 0.05 * t1High && t[i] < fatT1)
             {
                 candidates.Data[i] = 1;
                 n++;
             }
+        }
+
+        if (n < 100)
+        {
+            return null;
+        }
+
+        var fluidMax = 2 * MaskedSample.From(f, candidates.Data).Quantile(0.5);
+        n = 0;
+        for (var i = 0; i < f.Length; i++)
+        {
+            if (candidates.Data[i] != 0 && !(f[i] <= fluidMax))
+            {
+                candidates.Data[i] = 0;
+            }
+
+            n += candidates.Data[i];
         }
 
         return n < 100 ? null : MaskedSample.From(f, candidates.Data).Quantile(0.5);

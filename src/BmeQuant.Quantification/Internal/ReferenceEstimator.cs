@@ -92,8 +92,38 @@ internal static class ReferenceEstimator
             }
         }
 
-        var (tm, ts) = T1Stats(t1, marrow);
+        // T1 of normal marrow: deep marrow whose fluid signal is normal (edema excluded by the fluid-sensitive
+        // series, not by T1), so the T1 distribution is not truncated; its spread from the upper half (edema and
+        // partial volume with cortex only ever lower T1).
+        var (tm, ts) = T1StatsUpperHalf(t1, bones, boneDepthMm, minDepth, fluid, median + spread);
         return new ReferenceStats("estimated", marrow, MaskedSample.From(fluid.Data, mData), median, lowerQ1, median + spread, spread / 0.6745, tm, ts);
+    }
+
+    private static (double? Median, double? RobustSd) T1StatsUpperHalf(Volume<float>? t1, Volume<byte> bones, Volume<float> boneDepthMm, double minDepth, Volume<float> fluid, double fluidUpper)
+    {
+        if (t1 is null)
+        {
+            return (null, null);
+        }
+
+        var mask = new byte[bones.Length];
+        var b = bones.Data;
+        var d = boneDepthMm.Data;
+        var f = fluid.Data;
+        for (var i = 0; i < mask.Length; i++)
+        {
+            mask[i] = (byte)(b[i] != 0 && d[i] >= minDepth && f[i] <= fluidUpper ? 1 : 0);
+        }
+
+        var s = MaskedSample.From(t1.Data, mask);
+        if (s.Count == 0)
+        {
+            return (null, null);
+        }
+
+        var med = s.Quantile(0.5);
+        var sd = Math.Max((s.Quantile(0.75) - med) / 0.6745, 1e-6 * Math.Abs(med) + 1e-12);
+        return (med, sd);
     }
 
     private static (double? Median, double? RobustSd) T1Stats(Volume<float>? t1, Volume<byte> mask)
