@@ -46,6 +46,7 @@ public sealed record BatchResultMarker(
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     /// <summary>Reads the marker of <paramref name="resultFolder"/>, or null when absent or unreadable.</summary>

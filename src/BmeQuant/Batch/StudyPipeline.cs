@@ -1,7 +1,6 @@
 using System.Globalization;
 using BmeQuant.Dicom;
 using BmeQuant.Dicom.Deidentification;
-using BmeQuant.Dicom.Roles;
 using BmeQuant.Dicom.Series;
 using BmeQuant.Imaging;
 using BmeQuant.Imaging.IO;
@@ -65,108 +64,65 @@ internal static class StudyPipeline
         return new StudyPlan(study, files, MemoryOverheadBytes + (MemoryFactor * floatBytes));
     }
 
-    /// <summary>Reads and analyses one planned study.</summary>
+    /// <summary>
+    /// Reads and analyses one planned study. DICOM folders are first checked header by header (unreadable files,
+    /// caps, identifiers) and then opened through the facade (<see cref="BmeQuantStudy"/>); NIfTI files are read here.
+    /// </summary>
     public static EdemaFindings Analyze(StudyPlan plan, BatchOptions options, CancellationToken cancellationToken)
     {
         var study = plan.Study;
-        var anatomy = study.Anatomy switch
+        Anatomy? anatomy = study.Anatomy switch
         {
             "knee" => Anatomy.Knee,
             "hip" => Anatomy.Hip,
             "ankle" => Anatomy.Ankle,
             "sij" => Anatomy.SacroiliacJoint,
-            _ => Anatomy.Unknown,
+            _ => null,
         };
-        Volume<float> fluid;
-        Volume<float>? t1;
-        SeriesProvenance fluidProvenance;
-        SeriesProvenance? t1Provenance;
+        var openOptions = new StudyOpenOptions
+        {
+            Anatomy = anatomy,
+            BoneMaskPath = study.BoneMask,
+            ReferenceMaskPath = study.ReferenceMask,
+            MaxDegreeOfParallelism = 1,
+        };
         if (study.StudyFolder is { } folder)
         {
-            (fluid, t1, fluidProvenance, t1Provenance) = OpenDicomStudy(study, folder, options, cancellationToken);
-        }
-        else
-        {
-            fluid = ReadSeries(study, "stir", study.Stir!, options, out fluidProvenance, cancellationToken);
-            t1Provenance = null;
-            t1 = study.T1 is null ? null : ReadSeries(study, "t1", study.T1, options, out t1Provenance, cancellationToken);
+            Preflight(study, "study", folder, options, cancellationToken);
+            var opened = BmeQuantStudy.OpenFolderAsync(folder, openOptions, cancellationToken: cancellationToken).GetAwaiter().GetResult();
+            return EdemaAnalyzer.Analyze(opened.Input, options.Analysis, cancellationToken);
         }
 
+        if (Directory.Exists(study.Stir) || (study.T1 is not null && Directory.Exists(study.T1)))
+        {
+            foreach (var (column, path) in study.Inputs().Where(i => Directory.Exists(i.Path)))
+            {
+                Preflight(study, column, path, options, cancellationToken);
+            }
+
+            var opened = BmeQuantStudy.OpenFilesAsync(study.Stir!, study.T1, openOptions, cancellationToken: cancellationToken).GetAwaiter().GetResult();
+            return EdemaAnalyzer.Analyze(opened.Input, options.Analysis, cancellationToken);
+        }
+
+        // NIfTI files. The descrip field is free text and may carry a name: it is not copied.
+        var fluid = NiftiReader.ReadFloat(study.Stir!);
+        var t1 = study.T1 is null ? null : NiftiReader.ReadFloat(study.T1);
         cancellationToken.ThrowIfCancellationRequested();
         var input = new StudyInput(fluid, t1)
         {
-            FluidSensitiveSeries = fluidProvenance,
-            T1Series = t1Provenance,
+            FluidSensitiveSeries = new SeriesProvenance(null, null, "stir: " + Path.GetFileName(study.Stir)),
+            T1Series = study.T1 is null ? null : new SeriesProvenance(null, null, "t1: " + Path.GetFileName(study.T1)),
             BoneLabels = study.BoneMask is null ? null : NiftiReader.ReadLabels(study.BoneMask),
             BoneLabelsSource = study.BoneMask is null ? null : "bone_mask " + Path.GetFileName(study.BoneMask),
             ReferenceMask = study.ReferenceMask is null ? null : NiftiReader.ReadMask(study.ReferenceMask),
             ReferenceMaskSource = study.ReferenceMask is null ? null : "reference_mask " + Path.GetFileName(study.ReferenceMask),
-            Anatomy = anatomy,
+            Anatomy = anatomy ?? Anatomy.Unknown,
         };
         return EdemaAnalyzer.Analyze(input, options.Analysis, cancellationToken);
     }
 
-    private static Volume<float> ReadSeries(BatchStudy study, string column, string path, BatchOptions options, out SeriesProvenance provenance, CancellationToken cancellationToken)
-    {
-        if (Directory.Exists(path))
-        {
-            var discovery = Discover(study, column, path, options, cancellationToken);
-            var series = discovery.Series.Where(s => s.VolumeCount == 1).ToArray();
-            if (series.Length != 1)
-            {
-                throw new StudyRefusedException($"{study}: column '{column}': folder '{path}' holds {series.Length} single-volume series; expected exactly one.");
-            }
-
-            return Assemble(study, column, series[0], options, out provenance, cancellationToken);
-        }
-
-        // The NIfTI descrip field is free text and may carry a name: it is not copied.
-        provenance = new SeriesProvenance(null, null, column + ": " + Path.GetFileName(path));
-        return NiftiReader.ReadFloat(path);
-    }
-
-    private static (Volume<float> Fluid, Volume<float>? T1, SeriesProvenance FluidProvenance, SeriesProvenance? T1Provenance) OpenDicomStudy(
-        BatchStudy study, string folder, BatchOptions options, CancellationToken cancellationToken)
-    {
-        var discovery = Discover(study, "study", folder, options, cancellationToken);
-        var studies = StudyRoles.FromSeries(discovery.Series);
-        if (studies.Count == 0)
-        {
-            throw new FileNotFoundException($"{study}: no DICOM image series in '{folder}'.", folder);
-        }
-
-        if (studies.Count > 1)
-        {
-            throw new StudyRefusedException($"{study}: '{folder}' holds {studies.Count} studies (StudyInstanceUID differs); a manifest row must point at one study.");
-        }
-
-        var roles = studies[0];
-        if (roles.BestFluidSensitive is null || (roles.BestT1 is null && study.BoneMask is null))
-        {
-            throw new StudyRefusedException($"{study}: '{folder}': {string.Join("; ", roles.Missing)} (series found: {roles.Series.Count}).");
-        }
-
-        var fluid = Assemble(study, "study", roles.BestFluidSensitive, options, out var fluidProvenance, cancellationToken);
-        SeriesProvenance? t1Provenance = null;
-        var t1 = roles.BestT1 is null ? null : Assemble(study, "study", roles.BestT1, options, out t1Provenance, cancellationToken);
-        return (fluid, t1, fluidProvenance, t1Provenance);
-    }
-
-    private static Volume<float> Assemble(BatchStudy study, string column, DicomSeries series, BatchOptions options, out SeriesProvenance provenance, CancellationToken cancellationToken)
-    {
-        var voxels = (long)series.Rows * series.Columns * series.Slices.Count;
-        if (voxels > options.Limits.MaxVoxels)
-        {
-            throw new StudyRefusedException($"{study}: column '{column}': series {series.SeriesNumber?.ToString(CultureInfo.InvariantCulture) ?? "?"} has {voxels} voxels, over the limit of {options.Limits.MaxVoxels}.");
-        }
-
-        var volume = series.ToVolume(SeriesAssemblyOptions.Default, cancellationToken);
-        provenance = new SeriesProvenance(series.SeriesInstanceUid, series.SeriesDescription.Length == 0 ? null : series.SeriesDescription, column);
-        return volume.Volume;
-    }
-
     /// <summary>Header discovery with every check that needs no pixel: unreadable files, caps, identifiers.</summary>
-    private static DiscoveryResult Discover(BatchStudy study, string column, string folder, BatchOptions options, CancellationToken cancellationToken)
+    private static void Preflight(BatchStudy study, string column, string folder, BatchOptions options, CancellationToken cancellationToken)
     {
         var discovery = SeriesDiscovery.Discover(folder, new SeriesDiscoveryOptions { MaxDegreeOfParallelism = 1, MaxDepth = MaxWalkDepth }, cancellationToken);
         if (discovery.Failures.Count > 0)
@@ -218,8 +174,6 @@ internal static class StudyPipeline
                 throw new StudyRefusedException($"{study}: --require-deidentified: {instances.Length - notDeclared} of {instances.Length} file(s) declare PatientIdentityRemoved; identifying attributes still have values: {string.Join(", ", identifying)} (values not shown).");
             }
         }
-
-        return discovery;
     }
 
     private static void CheckFile(BatchStudy study, string column, string path, long length, BatchLimits limits)
