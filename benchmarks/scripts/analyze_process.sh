@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Whole-process benchmark of `bmequant analyze` (issue 6): a knee phantom study folder (T1 coronal 512×512×24, STIR
+# sagittal 320×320×30, DICOM; bones given as the phantom's label map) analysed by the Release CLI, timed with
+# /usr/bin/time -v. Targets: < 3 s wall time for the whole process, < 500 MB peak RSS.
+#
+#   benchmarks/scripts/analyze_process.sh          # 3 runs (after one warm-up), prints wall time and max RSS of each
+#   RUNS=5 benchmarks/scripts/analyze_process.sh
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+runs="${RUNS:-3}"
+if [ ! -x /usr/bin/time ]; then
+  echo "/usr/bin/time (GNU time) is needed: apt-get install time" >&2
+  exit 2
+fi
+
+dotnet build -c Release "$repo/src/BmeQuant.Cli" -v q -nologo > /dev/null
+cli="$(ls "$repo"/src/BmeQuant.Cli/bin/Release/net10.0/bmequant.dll 2>/dev/null || ls "$repo"/src/BmeQuant.Cli/bin/Release/net10.0/BmeQuant.Cli.dll)"
+IFS=$'\t' read -r study labels < <(dotnet run -c Release --file "$repo/benchmarks/scripts/analyze_process_data.cs" | tail -n 1)
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
+echo "study: $study"
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), cores: $(nproc), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+dotnet "$cli" analyze "$study" --bone-mask "$labels" --out "$out/warmup" > /dev/null
+for i in $(seq 1 "$runs"); do
+  /usr/bin/time -v dotnet "$cli" analyze "$study" --bone-mask "$labels" --out "$out/run$i" > /dev/null 2> "$out/time$i.txt"
+  wall="$(grep 'Elapsed (wall clock)' "$out/time$i.txt" | awk '{print $NF}')"
+  rss="$(grep 'Maximum resident set size' "$out/time$i.txt" | awk '{print $NF}')"
+  cpu="$(grep 'Percent of CPU' "$out/time$i.txt" | awk '{print $NF}')"
+  echo "run $i: wall $wall, max RSS $((rss / 1024)) MB, CPU $cpu"
+done
