@@ -219,8 +219,12 @@ public sealed record SubchondralBand(string Bone, double ThicknessMm, double Len
 
 /// <summary>Automated SPARCC-style sacroiliac score (per slice: 4 quadrants, +1 per joint with a deep lesion, +1 per joint with an intense lesion).</summary>
 /// <param name="Total">Sum over scored slices.</param>
-/// <param name="SlicesScored">Slices containing both sacrum and ilium.</param>
+/// <param name="SlicesScored">Slices scored: the (up to) 6 consecutive slices with the most edema in the joint regions.</param>
 /// <param name="QuadrantScore">Quadrants (ilium/sacrum × upper/lower) with edema, per joint side, summed.</param>
 /// <param name="DepthScore">Joint-slices with a lesion ≥ deep depth.</param>
-/// <param name="IntensityScore">Joint-slices with a lesion as bright as fluid (≥ 2 × normal marrow median).</param>
-public sealed record SparccScore(int Total, int SlicesScored, int QuadrantScore, int DepthScore, int IntensityScore);
+/// <param name="IntensityScore">Joint-slices with a lesion as bright as the fluid proxy (see docs/methods.md, "SPARCC").</param>
+public sealed record SparccScore(int Total, int SlicesScored, int QuadrantScore, int DepthScore, int IntensityScore)
+{
+    /// <summary>Per joint and scored slice: which quadrants, deep and intense were counted.</summary>
+    public IReadOnlyList<SparccJointSlice> Details { get; init; } = [];
+}
