@@ -94,8 +94,13 @@ internal static class LesionOverlapAnalyzer
 
         try
         {
-            var mask = BinaryMorphology.Dilate(bone, BoneMarginMm);
-            var result = RigidRegistration.Register(from.FluidSensitive, to.FluidSensitive, new RigidRegistrationOptions
+            // Register on crops around the bone (fixed: the bone plus a margin; moving: that box plus room for the
+            // repositioning), so each bone costs a fraction of a whole-volume registration.
+            var fixedBox = BoundingBox(bone, from.BoneLabels.Geometry.Spacing, BoneMarginMm + 2);
+            var fixedCrop = Crop(from.FluidSensitive, fixedBox);
+            var mask = BinaryMorphology.Dilate(Crop(bone, fixedBox), BoneMarginMm);
+            var movingCrop = Crop(to.FluidSensitive, MovingBox(fixedCrop.Geometry, to.FluidSensitive.Geometry, MaxPlausibleShiftMm / 2));
+            var result = RigidRegistration.Register(fixedCrop, movingCrop, new RigidRegistrationOptions
             {
                 FixedMask = mask,
                 InitialTransform = RigidTransform.Identity,
@@ -119,6 +124,81 @@ internal static class LesionOverlapAnalyzer
             warnings.Add($"{name}: registration of {toLabel} to {fromLabel} failed ({ex.Message}); lesion overlap uses the patient geometry instead.");
             return (RigidTransform.Identity, false);
         }
+    }
+
+    private readonly record struct Box(int I0, int J0, int K0, int I1, int J1, int K1);
+
+    private static Box BoundingBox(Volume<byte> mask, Vector3D spacing, double marginMm)
+    {
+        var g = mask.Geometry;
+        int i0 = g.SizeX, j0 = g.SizeY, k0 = g.SizeZ, i1 = -1, j1 = -1, k1 = -1;
+        for (var k = 0; k < g.SizeZ; k++)
+        {
+            for (var j = 0; j < g.SizeY; j++)
+            {
+                var row = mask.Data.AsSpan((int)g.Offset(0, j, k), g.SizeX);
+                var first = row.IndexOfAnyExcept((byte)0);
+                if (first < 0)
+                {
+                    continue;
+                }
+
+                var last = row.LastIndexOfAnyExcept((byte)0);
+                i0 = Math.Min(i0, first);
+                i1 = Math.Max(i1, last);
+                j0 = Math.Min(j0, j);
+                j1 = Math.Max(j1, j);
+                k0 = Math.Min(k0, k);
+                k1 = Math.Max(k1, k);
+            }
+        }
+
+        int mx = (int)Math.Ceiling(marginMm / spacing.X), my = (int)Math.Ceiling(marginMm / spacing.Y), mz = (int)Math.Ceiling(marginMm / spacing.Z);
+        return new Box(
+            Math.Max(0, i0 - mx), Math.Max(0, j0 - my), Math.Max(0, k0 - mz),
+            Math.Min(g.SizeX - 1, i1 + mx), Math.Min(g.SizeY - 1, j1 + my), Math.Min(g.SizeZ - 1, k1 + mz));
+    }
+
+    /// <summary>The box of <paramref name="moving"/> covering <paramref name="fixedGeometry"/>'s corners widened by <paramref name="marginMm"/>.</summary>
+    private static Box MovingBox(ImageGeometry fixedGeometry, ImageGeometry moving, double marginMm)
+    {
+        double i0 = double.MaxValue, j0 = double.MaxValue, k0 = double.MaxValue, i1 = double.MinValue, j1 = double.MinValue, k1 = double.MinValue;
+        foreach (var corner in fixedGeometry.CornerPoints())
+        {
+            var c = moving.TransformPhysicalPointToContinuousIndex(corner);
+            i0 = Math.Min(i0, c.X);
+            j0 = Math.Min(j0, c.Y);
+            k0 = Math.Min(k0, c.Z);
+            i1 = Math.Max(i1, c.X);
+            j1 = Math.Max(j1, c.Y);
+            k1 = Math.Max(k1, c.Z);
+        }
+
+        double mx = marginMm / moving.Spacing.X, my = marginMm / moving.Spacing.Y, mz = marginMm / moving.Spacing.Z;
+        static int Clamp(double v, int size) => (int)Math.Clamp(v, 0, size - 1);
+        var box = new Box(
+            Clamp(Math.Floor(i0 - mx), moving.SizeX), Clamp(Math.Floor(j0 - my), moving.SizeY), Clamp(Math.Floor(k0 - mz), moving.SizeZ),
+            Clamp(Math.Ceiling(i1 + mx), moving.SizeX), Clamp(Math.Ceiling(j1 + my), moving.SizeY), Clamp(Math.Ceiling(k1 + mz), moving.SizeZ));
+        return box;
+    }
+
+    private static Volume<T> Crop<T>(Volume<T> source, Box box)
+        where T : unmanaged
+    {
+        var g = source.Geometry;
+        var sizeX = box.I1 - box.I0 + 1;
+        var geometry = new ImageGeometry(sizeX, box.J1 - box.J0 + 1, box.K1 - box.K0 + 1, g.Spacing, g.TransformIndexToPhysicalPoint(box.I0, box.J0, box.K0), g.Direction);
+        var crop = new Volume<T>(geometry);
+        for (var k = 0; k < geometry.SizeZ; k++)
+        {
+            for (var j = 0; j < geometry.SizeY; j++)
+            {
+                source.Data.AsSpan((int)g.Offset(box.I0, box.J0 + j, box.K0 + k), sizeX)
+                    .CopyTo(crop.Data.AsSpan((int)geometry.Offset(0, j, k), sizeX));
+            }
+        }
+
+        return crop;
     }
 
     /// <summary>Counts voxels of the earlier grid by (edema earlier, edema later mapped through <paramref name="transform"/>).</summary>
