@@ -50,6 +50,7 @@ public static class BmeQuantStudy
     /// Opens a study from explicit inputs: <paramref name="fluidSensitive"/> and <paramref name="t1"/> are each a
     /// NIfTI file (.nii/.nii.gz; a JSON sidecar beside it is read for provenance) or a DICOM folder (the series of the
     /// right role is picked; a folder holding a single volume is used as given, with a note).
+    /// The provenance source of a NIfTI input is its file name only (folder names may carry identifiers).
     /// </summary>
     /// <param name="fluidSensitive">STIR, PD/T2 fat-sat or Dixon water series; its grid is the analysis grid.</param>
     /// <param name="t1">T1-weighted series, or null.</param>

@@ -31,12 +31,32 @@ public class AnalyzeCommandTests
     }
 
     [Fact]
-    public void Analyze_DicomFolder_RefusedWithClearMessage()
+    public void Analyze_FolderWithoutDicom_ExitsWithNoInputAndSaysSo()
     {
         var dir = TestPaths.NewOutputFolder("analyze-cli-folder");
         var (code, _, stderr) = CliHost.Run("analyze", "--stir", dir, "--t1", dir, "--out", Path.Combine(dir, "out"));
-        Assert.NotEqual(0, code);
-        Assert.Contains("series assembly", stderr, StringComparison.Ordinal);
+        Assert.Equal(2, code);
+        Assert.Contains("No DICOM image found in " + dir, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_FolderAndStirTogether_IsAUsageError()
+    {
+        var dir = TestPaths.NewOutputFolder("analyze-cli-both");
+        var (code, _, stderr) = CliHost.Run("analyze", dir, "--stir", dir, "--out", Path.Combine(dir, "out"));
+        Assert.Equal(1, code);
+        Assert.Contains("not both", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_NoBoneMaskAndNoT1_ExitsAnalysisFailedWithAdvice()
+    {
+        var dir = TestPaths.NewOutputFolder("analyze-cli-nobones");
+        var (stir, _, _) = WriteStudy(dir);
+        var (code, _, stderr) = CliHost.Run("analyze", "--stir", stir, "--out", Path.Combine(dir, "out"));
+        Assert.Equal(16, code);
+        Assert.Contains("could not be quantified", stderr, StringComparison.Ordinal);
+        Assert.Contains("--bone-mask", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

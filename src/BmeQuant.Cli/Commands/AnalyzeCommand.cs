@@ -1,22 +1,23 @@
 using System.CommandLine;
 using System.Globalization;
-using BmeQuant.Imaging;
-using BmeQuant.Imaging.IO;
+using BmeQuant.Dicom.Series;
 using BmeQuant.Quantification;
 
 namespace BmeQuant.Cli.Commands;
 
 /// <summary>
-/// <c>bmequant analyze --stir S --t1 T [--bone-mask R] [--reference-mask F] --out D</c>: quantifies bone marrow
-/// edema in one study and writes findings.json, the masks as NIfTI and a console summary. Inputs are NIfTI files
-/// (DICOM folders once series assembly lands: refused with a clear message until then).
+/// <c>bmequant analyze STUDY_FOLDER --out D</c> (series roles picked from the DICOM headers) or
+/// <c>bmequant analyze --stir S [--t1 T] --out D</c> (each a DICOM folder or a NIfTI file), with optional
+/// <c>--bone-mask</c>, <c>--reference-mask</c>, <c>--anatomy</c> and rule options: quantifies bone marrow edema in one
+/// study through the facade and writes findings.json, the masks as NIfTI and a console summary.
 /// </summary>
 internal sealed class AnalyzeCommand : ICliCommand
 {
     public Command Build()
     {
-        var stir = new Option<FileSystemInfo>("--stir") { Description = "Fluid-sensitive fat-suppressed series (STIR, PD/T2 fat-sat, Dixon water): a NIfTI file.", Required = true };
-        var t1 = new Option<FileSystemInfo?>("--t1") { Description = "T1-weighted series: a NIfTI file (needed for automatic bone segmentation)." };
+        var study = new Argument<DirectoryInfo?>("STUDY_FOLDER") { Description = "A study folder of DICOM files: the T1 and fluid-sensitive series are found from their headers. Omit it when giving --stir.", Arity = ArgumentArity.ZeroOrOne };
+        var stir = new Option<FileSystemInfo?>("--stir") { Description = "Fluid-sensitive fat-suppressed series (STIR, PD/T2 fat-sat, Dixon water): a DICOM folder or a NIfTI file." };
+        var t1 = new Option<FileSystemInfo?>("--t1") { Description = "T1-weighted series: a DICOM folder or a NIfTI file (needed for automatic bone segmentation)." };
         var boneMask = new Option<FileInfo?>("--bone-mask") { Description = "Label map (NIfTI): each positive label a bone or region; labels are named 'label N'." };
         var referenceMask = new Option<FileInfo?>("--reference-mask") { Description = "Normal-marrow mask drawn by a reader (NIfTI, non-zero = reference)." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder for findings.json and the masks.", Required = true };
@@ -24,117 +25,112 @@ internal sealed class AnalyzeCommand : ICliCommand
         rule.AcceptOnlyFromAmong("robust", "q3-iqr", "mean-sd");
         var k = new Option<double?>("--k") { Description = "The rule's multiplier (robust: z threshold, default 3; q3-iqr: k, default adaptive; mean-sd: k, default 2)." };
         var minLesion = new Option<double?>("--min-lesion-mm3") { Description = "Smallest lesion kept, in mm³ (default 30)." };
-        var anatomy = new Option<string>("--anatomy") { Description = "Joint imaged: unknown, knee, hip, ankle, sij.", DefaultValueFactory = _ => "unknown" };
-        anatomy.AcceptOnlyFromAmong("unknown", "knee", "hip", "ankle", "sij");
+        var anatomy = new Option<string>("--anatomy") { Description = "Joint imaged: auto (default: from BodyPartExamined and descriptions), unknown, knee, hip, ankle, sij.", DefaultValueFactory = _ => "auto" };
+        anatomy.AcceptOnlyFromAmong("auto", "unknown", "knee", "hip", "ankle", "sij");
+        var studyUid = new Option<string?>("--study-uid") { Description = "When the folder holds several studies: the StudyInstanceUID to analyse." };
+        var resample = new Option<bool>("--resample") { Description = "Resample tilted, gapped or irregular DICOM stacks onto a regular grid instead of refusing them." };
 
-        var command = new Command("analyze", "Quantify bone marrow edema in one study (T1 + fluid-sensitive series).")
+        var command = new Command("analyze", "Quantify bone marrow edema in one study (a DICOM study folder, or T1 + fluid-sensitive series).")
         {
-            stir, t1, boneMask, referenceMask, output, rule, k, minLesion, anatomy,
+            study, stir, t1, boneMask, referenceMask, output, rule, k, minLesion, anatomy, studyUid, resample,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
+            var folder = parse.GetValue(study);
+            var stirPath = parse.GetValue(stir);
+            var t1Path = parse.GetValue(t1);
+            if (folder is null == stirPath is null)
+            {
+                stderr.WriteLine(folder is null
+                    ? "Give a study folder (bmequant analyze STUDY_FOLDER --out D) or the series (--stir S [--t1 T])."
+                    : "Give either a study folder or --stir/--t1, not both.");
+                return ExitCodes.Usage;
+            }
+
+            if (folder is not null && t1Path is not null)
+            {
+                stderr.WriteLine("--t1 needs --stir; with a study folder both series are found from the headers.");
+                return ExitCodes.Usage;
+            }
+
+            var openOptions = new StudyOpenOptions
+            {
+                Anatomy = parse.GetValue(anatomy) switch
+                {
+                    "knee" => Anatomy.Knee,
+                    "hip" => Anatomy.Hip,
+                    "ankle" => Anatomy.Ankle,
+                    "sij" => Anatomy.SacroiliacJoint,
+                    "unknown" => Anatomy.Unknown,
+                    _ => null,
+                },
+                BoneMaskPath = parse.GetValue(boneMask)?.FullName,
+                ReferenceMaskPath = parse.GetValue(referenceMask)?.FullName,
+                StudyInstanceUid = parse.GetValue(studyUid),
+                Assembly = parse.GetValue(resample) ? SeriesAssemblyOptions.Default with { Policy = GeometryPolicy.Resample } : SeriesAssemblyOptions.Default,
+            };
+            var options = AnalysisOptions.Default with
+            {
+                Rule = parse.GetValue(rule) switch
+                {
+                    "q3-iqr" => EdemaRule.Q3Iqr,
+                    "mean-sd" => EdemaRule.MeanSd,
+                    _ => EdemaRule.Robust,
+                },
+                K = parse.GetValue(k),
+                MinimumLesionVolumeMm3 = parse.GetValue(minLesion) ?? AnalysisOptions.Default.MinimumLesionVolumeMm3,
+            };
+
             try
             {
-                var stirPath = parse.GetValue(stir)!;
-                var t1Path = parse.GetValue(t1);
-                var fluid = ReadSeries(stirPath, "--stir");
-                var t1Volume = t1Path is null ? null : ReadSeries(t1Path, "--t1");
-                var boneFile = parse.GetValue(boneMask);
-                var referenceFile = parse.GetValue(referenceMask);
-                var input = new StudyInput(fluid, t1Volume)
-                {
-                    FluidSensitiveSeries = Provenance(stirPath),
-                    T1Series = t1Path is null ? null : Provenance(t1Path),
-                    BoneLabels = boneFile is null ? null : ReadLabels(boneFile),
-                    BoneLabelsSource = boneFile?.Name,
-                    ReferenceMask = referenceFile is null ? null : NiftiReader.ReadMask(Existing(referenceFile, "--reference-mask")),
-                    ReferenceMaskSource = referenceFile?.Name,
-                    Anatomy = parse.GetValue(anatomy) switch
-                    {
-                        "knee" => Anatomy.Knee,
-                        "hip" => Anatomy.Hip,
-                        "ankle" => Anatomy.Ankle,
-                        "sij" => Anatomy.SacroiliacJoint,
-                        _ => Anatomy.Unknown,
-                    },
-                };
-                var options = AnalysisOptions.Default with
-                {
-                    Rule = parse.GetValue(rule) switch
-                    {
-                        "q3-iqr" => EdemaRule.Q3Iqr,
-                        "mean-sd" => EdemaRule.MeanSd,
-                        _ => EdemaRule.Robust,
-                    },
-                    K = parse.GetValue(k),
-                    MinimumLesionVolumeMm3 = parse.GetValue(minLesion) ?? AnalysisOptions.Default.MinimumLesionVolumeMm3,
-                };
-                var findings = EdemaAnalyzer.Analyze(input, options);
+                var opened = folder is not null
+                    ? await BmeQuantStudy.OpenFolderAsync(folder.FullName, openOptions, cancellationToken: ct).ConfigureAwait(false)
+                    : await BmeQuantStudy.OpenFilesAsync(stirPath!.FullName, t1Path?.FullName, openOptions, cancellationToken: ct).ConfigureAwait(false);
+                WriteStudy(stdout, opened);
+                var analysis = await opened.AnalyzeAsync(options, cancellationToken: ct).ConfigureAwait(false);
                 var outDir = parse.GetValue(output)!.FullName;
-                FindingsWriter.Write(findings, outDir);
-                stdout.Write(FindingsWriter.Summary(findings));
+                await analysis.WriteAsync(outDir, cancellationToken: ct).ConfigureAwait(false);
+                stdout.Write(analysis.Summary());
                 stdout.WriteLine($"Written: {Path.Combine(outDir, FindingsWriter.FindingsFileName)} and masks (edema, bones, depth-zones, reference .nii.gz).");
                 return ExitCodes.Ok;
             }
-            catch (FileNotFoundException ex)
+            catch (StudyOpenException ex)
             {
                 stderr.WriteLine(ex.Message);
-                return ExitCodes.NoInput;
-            }
-            catch (NotSupportedException ex)
-            {
-                stderr.WriteLine(ex.Message);
-                return ExitCodes.Usage;
+                return ex.Reason == StudyOpenFailure.Unreadable ? ExitCodes.CorruptInput : ExitCodes.NoInput;
             }
             catch (ArgumentOutOfRangeException ex)
             {
                 stderr.WriteLine(ex.Message);
                 return ExitCodes.Usage;
             }
-            catch (BmeQuantException ex)
+            catch (QuantificationException ex)
             {
-                stderr.WriteLine(ex.Message);
-                return ExitCodes.CorruptInput;
+                stderr.WriteLine("The study was read but could not be quantified: " + ex.Message);
+                return ExitCodes.AnalysisFailed;
             }
         });
         return command;
     }
 
-    private static string Existing(FileSystemInfo info, string option)
+    private static void WriteStudy(TextWriter output, Study study)
     {
-        info.Refresh();
-        if (!info.Exists)
+        static string Describe(StudySeries s)
         {
-            throw new FileNotFoundException($"{option}: '{info.FullName}' does not exist.", info.FullName);
+            var what = s.Provenance.SeriesDescription is { Length: > 0 } d ? "'" + d + "'" : Path.GetFileName(s.Provenance.Source ?? "?");
+            var role = s.Role is null ? string.Empty : ", " + s.Role;
+            var g = s.Volume.Geometry;
+            return string.Create(CultureInfo.InvariantCulture, $"{what} ({s.Kind}{role}, {g.SizeX}×{g.SizeY}×{g.SizeZ}, {g.Spacing.X:0.###}×{g.Spacing.Y:0.###}×{g.Spacing.Z:0.###} mm)");
         }
 
-        return info.FullName;
-    }
-
-    private static Volume<float> ReadSeries(FileSystemInfo info, string option)
-    {
-        var path = Existing(info, option);
-        if (info is DirectoryInfo || Directory.Exists(path))
+        output.WriteLine("Fluid-sensitive: " + Describe(study.FluidSensitive));
+        output.WriteLine("T1: " + (study.T1 is null ? "none" : Describe(study.T1)));
+        output.WriteLine($"Anatomy: {study.Anatomy} ({study.AnatomyEvidence})");
+        foreach (var note in study.Notes)
         {
-            throw new NotSupportedException($"{option}: '{path}' is a folder; reading a DICOM series into a volume (series assembly) is not available yet. Convert it to NIfTI (e.g. dcm2niix) and pass the .nii/.nii.gz file.");
+            output.WriteLine("Note: " + note);
         }
-
-        return NiftiReader.ReadFloat(path);
-    }
-
-    private static Volume<int> ReadLabels(FileInfo file) => NiftiReader.ReadLabels(Existing(file, "--bone-mask"));
-
-    private static SeriesProvenance Provenance(FileSystemInfo info)
-    {
-        string? description = null;
-        if (File.Exists(info.FullName))
-        {
-            var d = NiftiReader.ReadHeader(info.FullName).Description;
-            description = string.IsNullOrWhiteSpace(d) ? null : d.Trim();
-        }
-
-        return new SeriesProvenance(null, description, info.Name.ToString(CultureInfo.InvariantCulture));
     }
 }

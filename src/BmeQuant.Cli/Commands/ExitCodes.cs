@@ -17,4 +17,7 @@ internal static class ExitCodes
 
     /// <summary>Partial: some series or studies were refused, the rest succeeded.</summary>
     public const int Partial = 8;
+
+    /// <summary>The inputs were read but could not be quantified (no bone found, automatic bone segmentation unavailable, inputs that do not overlap).</summary>
+    public const int AnalysisFailed = 16;
 }

@@ -230,7 +230,7 @@ internal static class StudyLoader
         var provenance = new SeriesProvenance(
             sidecar?.SeriesInstanceUid,
             sidecar?.SeriesDescription ?? (description.Length > 0 ? description : null),
-            path);
+            Path.GetFileName(path));
         Log.Loaded(logger, path, volume.Geometry.SizeX, volume.Geometry.SizeY, volume.Geometry.SizeZ, watch.ElapsedMilliseconds);
         progress.Report(BmeQuantStage.Loading, progressTo, "read " + Path.GetFileName(path));
         return new StudySeries(volume, provenance, SeriesSourceKind.Nifti, sidecar?.Role, [], 0);
