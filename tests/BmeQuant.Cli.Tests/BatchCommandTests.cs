@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using BmeQuant.Batch;
+using BmeQuant.Imaging.IO;
+using BmeQuant.Phantoms;
+using BmeQuant.Testing;
+
+namespace BmeQuant.Cli.Tests;
+
+public sealed class BatchCommandTests
+{
+    private static readonly Lazy<string> s_visits = new(WriteVisits, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>visit1..visit4 folders with t1.nii, stir.nii, bones.nii of a small (64×64) knee phantom.</summary>
+    internal static string Visits => s_visits.Value;
+
+    internal static string Manifest(string root, int patients, params string[] extraRows)
+    {
+        var rows = new List<string> { "patient,timepoint,date,anatomy,t1,stir,bone_mask" };
+        var dates = new[] { "2026-01-05", "2026-03-06", "2026-06-04", "2026-09-02" };
+        for (var p = 1; p <= patients; p++)
+        {
+            for (var v = 1; v <= 4; v++)
+            {
+                var folder = Path.Combine(Visits, "visit" + v.ToString(CultureInfo.InvariantCulture));
+                rows.Add($"P{p},T{v - 1},{dates[v - 1]},knee,{folder}/t1.nii,{folder}/stir.nii,{folder}/bones.nii");
+            }
+        }
+
+        rows.AddRange(extraRows);
+        var path = Path.Combine(root, "manifest.csv");
+        File.WriteAllText(path, string.Join("\n", rows) + "\n");
+        return path;
+    }
+
+    [Fact]
+    public void Batch_GoodStudiesAndOneMissing_PartialExitCodeAndPlainProgressLines()
+    {
+        var root = TestPaths.NewOutputFolder("cli-batch");
+        var manifest = Manifest(root, 1, "P9,T0,,knee,absent-t1.nii,absent-stir.nii,absent-bones.nii");
+        var (code, stdout, stderr) = CliHost.Run("batch", manifest, "--out", Path.Combine(root, "out"), "--jobs", "2");
+        Assert.True(code == 8, stdout + stderr);
+        Assert.Equal(4, stdout.Split('\n').Count(l => l.Contains(" start line ", StringComparison.Ordinal)));
+        Assert.Equal(4, stdout.Split('\n').Count(l => l.Contains("] Succeeded line", StringComparison.Ordinal)));
+        Assert.Contains("] NoInput line 6 (P9 / T0)", stdout, StringComparison.Ordinal);
+        Assert.Contains("4 Succeeded", stdout, StringComparison.Ordinal);
+
+        var again = CliHost.Run("batch", manifest, "--out", Path.Combine(root, "out"));
+        Assert.Equal(4, again.StdOut.Split('\n').Count(l => l.Contains("] AlreadyDone line", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Batch_AllGood_ExitZero_MissingManifestTwo_BadManifestOne()
+    {
+        var root = TestPaths.NewOutputFolder("cli-batch-codes");
+        var manifest = Manifest(root, 1);
+        Assert.Equal(0, CliHost.Run("batch", manifest, "--out", Path.Combine(root, "out"), "--jobs", "2").ExitCode);
+        Assert.Equal(2, CliHost.Run("batch", Path.Combine(root, "absent.csv"), "--out", Path.Combine(root, "out")).ExitCode);
+        var bad = Path.Combine(root, "bad.csv");
+        File.WriteAllText(bad, "patient,timepoint,scan\nP,T,x\n");
+        var (code, _, stderr) = CliHost.Run("batch", bad, "--out", Path.Combine(root, "out"));
+        Assert.Equal(1, code);
+        Assert.Contains("line 1", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_PatientFromRegistry_FindsVisitsInDateOrder()
+    {
+        var root = TestPaths.NewOutputFolder("cli-compare-registry");
+        // Rows deliberately not in date order: the registry orders them.
+        var manifest = Manifest(root, 1);
+        var lines = File.ReadAllLines(manifest);
+        File.WriteAllLines(manifest, [lines[0], lines[3], lines[1], lines[4], lines[2]]);
+        var outDir = Path.Combine(root, "out");
+        Assert.Equal(0, CliHost.Run("batch", manifest, "--out", outDir, "--jobs", "2").ExitCode);
+        var report = Path.Combine(root, "report");
+        var (code, stdout, stderr) = CliHost.Run("compare", "--patient", "P1", "--out-of-batch", outDir, "--out", report);
+        Assert.True(code == 0, stdout + stderr);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "report.json")));
+        var text = doc.RootElement.ToString();
+        var positions = new[] { "T0", "T1", "T2", "T3" }.Select(t => text.IndexOf("\"" + t + "\"", StringComparison.Ordinal)).ToArray();
+        Assert.All(positions, p => Assert.True(p >= 0));
+        Assert.Equal(positions.Order().ToArray(), positions);
+        Assert.Equal(0, CliHost.Run("compare", "--patient", "P1", "--registry", Path.Combine(outDir, "registry.sqlite"), "--out", Path.Combine(root, "report2")).ExitCode);
+        Assert.Equal(2, CliHost.Run("compare", "--patient", "NOBODY", "--out-of-batch", outDir, "--out", Path.Combine(root, "report3")).ExitCode);
+        Assert.Equal(1, CliHost.Run("compare", "--out-of-batch", outDir, "--out", Path.Combine(root, "report4")).ExitCode);
+    }
+
+    [Fact]
+    public void Batch_KilledAtRandomPointsThenRerun_NoPartialResultAndNoFinishedWorkRepeated()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "BmeQuant.Cli.dll");
+        if (!File.Exists(Path.Combine(AppContext.BaseDirectory, "BmeQuant.Cli.runtimeconfig.json")))
+        {
+            Assert.Skip("BmeQuant.Cli.runtimeconfig.json not beside the tests: the CLI cannot be started as a child process.");
+        }
+
+        var root = TestPaths.NewOutputFolder("cli-batch-kill");
+        var manifest = Manifest(root, 3);
+        var outDir = Path.Combine(root, "out");
+        var random = new Random(8);
+        var finished = new Dictionary<string, DateTime>();
+        for (var round = 0; round < 4; round++)
+        {
+            using var process = Start(dll, manifest, outDir);
+            var delay = 300 + random.Next(2500);
+            if (process.WaitForExit(delay))
+            {
+                break;
+            }
+
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            foreach (var (folder, analysed) in CompleteResults(outDir))
+            {
+                if (finished.TryGetValue(folder, out var before))
+                {
+                    Assert.Equal(before, analysed);
+                }
+
+                finished[folder] = analysed;
+            }
+
+            if (File.Exists(Path.Combine(outDir, BatchSummary.JsonFileName)))
+            {
+                using var snapshot = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, BatchSummary.JsonFileName)));
+            }
+        }
+
+        using (var last = Start(dll, manifest, outDir))
+        {
+            Assert.True(last.WaitForExit(TimeSpan.FromMinutes(5)));
+            Assert.Equal(0, last.ExitCode);
+        }
+
+        var all = CompleteResults(outDir);
+        Assert.Equal(12, all.Count);
+        foreach (var (folder, analysed) in finished)
+        {
+            Assert.Equal(analysed, all[folder]);
+        }
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, BatchSummary.JsonFileName)));
+        var outcomes = summary.RootElement.GetProperty("studies").EnumerateArray().Select(s => s.GetProperty("outcome").GetString()).ToArray();
+        Assert.Equal(finished.Count, outcomes.Count(o => o == "alreadyDone"));
+        Assert.Equal(12 - finished.Count, outcomes.Count(o => o == "succeeded"));
+    }
+
+    /// <summary>Every result folder; asserts each is complete (no partial folder is ever visible).</summary>
+    private static Dictionary<string, DateTime> CompleteResults(string outDir)
+    {
+        var results = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        if (!Directory.Exists(outDir))
+        {
+            return results;
+        }
+
+        foreach (var patient in Directory.GetDirectories(outDir))
+        {
+            foreach (var folder in Directory.GetDirectories(patient).Where(d => !Path.GetFileName(d).StartsWith('.')))
+            {
+                foreach (var name in new[] { "findings.json", "edema.nii.gz", "bones.nii.gz", "depth-zones.nii.gz", "reference.nii.gz" })
+                {
+                    Assert.True(File.Exists(Path.Combine(folder, name)), $"{folder}: {name} missing");
+                }
+
+                using var findings = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "findings.json")));
+                Assert.Equal(64, NiftiReader.ReadHeader(Path.Combine(folder, "edema.nii.gz")).Dimensions[0]);
+                var marker = BatchResultMarker.TryRead(folder);
+                Assert.NotNull(marker);
+                results[Path.GetRelativePath(outDir, folder)] = marker.AnalysedUtc;
+            }
+        }
+
+        return results;
+    }
+
+    private static Process Start(string dll, string manifest, string outDir)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { dll, "batch", manifest, "--out", outDir, "--jobs", "2", "--plain" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static string WriteVisits()
+    {
+        var root = TestPaths.NewOutputFolder("cli-batch-visits");
+        var spec = PhantomPresets.MigratingKneeBmes(seed: 5);
+        spec = spec with
+        {
+            Acquisitions = spec.Acquisitions.Select(a => a with { Columns = 64, Rows = 64, PixelSpacingMm = a.PixelSpacingMm * 4, Slices = 16, SliceThicknessMm = 5, SliceGapMm = 0.5 }).ToArray(),
+        };
+        var study = PhantomGenerator.Generate(spec);
+        foreach (var visit in study.Visits)
+        {
+            var input = PhantomInputs.ToStudyInput(study, visit);
+            var folder = Path.Combine(root, "visit" + (visit.Index + 1).ToString(CultureInfo.InvariantCulture));
+            Directory.CreateDirectory(folder);
+            NiftiWriter.Write(input.FluidSensitive, Path.Combine(folder, "stir.nii"));
+            NiftiWriter.Write(input.T1!, Path.Combine(folder, "t1.nii"));
+            NiftiWriter.Write(input.BoneLabels!, Path.Combine(folder, "bones.nii"));
+        }
+
+        return root;
+    }
+}
