@@ -104,8 +104,15 @@ public sealed class BatchCommandTests
         for (var round = 0; round < 4; round++)
         {
             using var process = Start(dll, manifest, outDir);
-            var delay = 300 + random.Next(2500);
-            if (process.WaitForExit(delay))
+
+            // Kill only once this round has finished some work (so the rerun has something not to repeat), at a random extra delay.
+            var target = finished.Count + 1 + random.Next(2);
+            bool exited;
+            while (!(exited = process.WaitForExit(100)) && CountResults(outDir) < target)
+            {
+            }
+
+            if (exited || process.WaitForExit(random.Next(1500)))
             {
                 break;
             }
@@ -143,9 +150,15 @@ public sealed class BatchCommandTests
 
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, BatchSummary.JsonFileName)));
         var outcomes = summary.RootElement.GetProperty("studies").EnumerateArray().Select(s => s.GetProperty("outcome").GetString()).ToArray();
+        Assert.NotEmpty(finished);
         Assert.Equal(finished.Count, outcomes.Count(o => o == "alreadyDone"));
         Assert.Equal(12 - finished.Count, outcomes.Count(o => o == "succeeded"));
     }
+
+    private static int CountResults(string outDir) =>
+        Directory.Exists(outDir)
+            ? Directory.GetDirectories(outDir).Sum(p => Directory.GetDirectories(p).Count(d => !Path.GetFileName(d).StartsWith('.')))
+            : 0;
 
     /// <summary>Every result folder; asserts each is complete (no partial folder is ever visible).</summary>
     private static Dictionary<string, DateTime> CompleteResults(string outDir)
