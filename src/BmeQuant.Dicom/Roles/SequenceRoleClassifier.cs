@@ -100,7 +100,7 @@ public static partial class SequenceRoleClassifier
             || seqLower.Contains("tir", StringComparison.Ordinal) || seqLower.Contains("stir", StringComparison.Ordinal)
             || (ti is > 0);
         var fatSat = so.Any(o => o is "FS" or "SAT_FAT" or "FAT_SAT" or "SFS" or "SPIR" or "SPAIR" or "CHESS")
-            || seqLower.Contains("fs", StringComparison.Ordinal) && Regex.IsMatch(seqLower, @"(^|[^a-z])fs") || keyword.FatSat;
+            || seqLower.Contains("fs", StringComparison.Ordinal) && Regex.IsMatch(seqLower, @"(^|[^a-z])fs($|[^a-z])") || keyword.FatSat;
         if (fatSat)
         {
             evidence.Add(so.Any(o => o is "FS" or "SAT_FAT" or "FAT_SAT" or "SFS" or "SPIR" or "SPAIR" or "CHESS")

@@ -53,6 +53,18 @@ public class SequenceRoleClassifierTests
         Assert.Equal(expected, SequenceRoleClassifier.Classify(Facts(ss, so, tr, te)).Role);
 
     [Theory]
+    [InlineData("fse-xl", SeriesRole.T1)] // GE fast spin echo: "fse" is not fat suppression
+    [InlineData("fse_fs", SeriesRole.PdFatSat)]
+    [InlineData("*tse2d1_3_fs", SeriesRole.PdFatSat)]
+    public void Classify_SequenceName_FatSatOnlyAsAWholeToken(string sequenceName, SeriesRole expected)
+    {
+        var tr = expected == SeriesRole.T1 ? 550.0 : 3000.0;
+        var te = expected == SeriesRole.T1 ? 12.0 : 35.0;
+        var facts = Facts("SE", "", tr, te, manufacturer: "GE MEDICAL SYSTEMS") with { SequenceName = sequenceName };
+        Assert.Equal(expected, SequenceRoleClassifier.Classify(facts).Role);
+    }
+
+    [Theory]
     [InlineData("ORIGINAL\\PRIMARY\\DIXON\\WATER", SeriesRole.DixonWater)]
     [InlineData("ORIGINAL\\PRIMARY\\DIXON\\FAT", SeriesRole.DixonFat)]
     [InlineData("ORIGINAL\\PRIMARY\\LOCALIZER", SeriesRole.Other)]
