@@ -18,6 +18,22 @@ internal static class CliApp
             root.Subcommands.Add(command);
         }
 
+        // The built-in --version prints the entry assembly's version, which is the host's when the CLI runs inside
+        // another process (tests, a dotnet tool shim); print this assembly's MinVer version instead.
+        foreach (var option in root.Options.OfType<VersionOption>())
+        {
+            option.Action = new PrintVersionAction();
+        }
+
         return root;
+    }
+
+    private sealed class PrintVersionAction : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(Version);
+            return 0;
+        }
     }
 }

@@ -8,6 +8,9 @@ public class RootCommandTests
         var (code, stdout, _) = CliHost.Run("--version");
         Assert.Equal(0, code);
         Assert.Contains(CliApp.Version.Split('+')[0], stdout, StringComparison.Ordinal);
+
+        // The CLI's own (MinVer) version, not the test host's.
+        Assert.Equal(CliApp.Version.Split('+')[0], stdout.Trim().Split('+')[0]);
     }
 
     [Fact]
