@@ -128,17 +128,29 @@ public sealed class BatchRunnerTests
         Assert.All(second.Studies.Where(s => s.Patient == "P1"), s => Assert.Equal(BatchOutcome.AlreadyDone, s.Outcome));
         Assert.All(stamps, kv => Assert.Equal(kv.Value, File.GetLastWriteTimeUtc(kv.Key)));
 
-        // The truncated and garbage NIfTI inputs fail while their headers are read during planning, before a key
-        // exists: they are re-checked on every run (cheap) and fail the same way, and nothing is analysed again.
-        Assert.Equal(first.Studies.Single(s => s.Patient == "P3").Outcome, byKey["P3"].Outcome);
-        Assert.Equal(first.Studies.Single(s => s.Patient == "P7").Outcome, byKey["P7"].Outcome);
+        // Failures found after hashing (e.g. pixel data cut short) are remembered and reported as FailedEarlier with a
+        // hint to --retry-failed; failures found while reading headers during planning are re-checked (cheap) and fail
+        // the same way again. Either way nothing is analysed again without --retry-failed.
+        foreach (var patient in new[] { "P3", "P7" })
+        {
+            var firstOutcome = first.Studies.Single(s => s.Patient == patient).Outcome;
+            Assert.Contains(byKey[patient].Outcome, new[] { BatchOutcome.FailedEarlier, firstOutcome });
+            if (byKey[patient].Outcome == BatchOutcome.FailedEarlier)
+            {
+                Assert.Contains("--retry-failed", byKey[patient].Error, StringComparison.Ordinal);
+            }
+        }
+
         Assert.Equal(first.Studies.Single(s => s.Patient == "P4").Outcome, byKey["P4"].Outcome);
         Assert.Equal(0, calls);
+        var remembered = second.Studies.Count(s => s.Outcome == BatchOutcome.FailedEarlier);
 
+        // --retry-failed analyses exactly the remembered failures again; they fail as they did the first time.
         var retried = await BatchRunner.RunAsync(manifest, Options(root) with { RetryFailed = true }, Counting, null, TestContext.Current.CancellationToken, TestContext.Current.CancellationToken);
         Assert.Equal(BatchOutcome.CorruptInput, retried.Studies.Single(s => s.Patient == "P3").Outcome);
+        Assert.Equal(first.Studies.Single(s => s.Patient == "P7").Outcome, retried.Studies.Single(s => s.Patient == "P7").Outcome);
         Assert.All(retried.Studies.Where(s => s.Patient == "P1"), s => Assert.Equal(BatchOutcome.AlreadyDone, s.Outcome));
-        Assert.Equal(0, calls);
+        Assert.Equal(remembered, calls);
 
         // A changed parameter changes every key: finished studies are redone, their folders replaced whole.
         var changed = await BatchRunner.RunAsync(manifest, Options(root) with { Analysis = AnalysisOptions.Default with { MinimumLesionVolumeMm3 = 60 } }, stopStarting: TestContext.Current.CancellationToken, abort: TestContext.Current.CancellationToken);
