@@ -112,13 +112,14 @@ public sealed class BatchCommandTests
             {
             }
 
-            if (exited || process.WaitForExit(random.Next(1500)))
+            // The round may finish on its own before the kill: its results are finished work all the same.
+            var completed = exited || process.WaitForExit(random.Next(1500));
+            if (!completed)
             {
-                break;
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
             }
 
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
             foreach (var (folder, analysed) in CompleteResults(outDir))
             {
                 if (finished.TryGetValue(folder, out var before))
@@ -132,6 +133,11 @@ public sealed class BatchCommandTests
             if (File.Exists(Path.Combine(outDir, BatchSummary.JsonFileName)))
             {
                 using var snapshot = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, BatchSummary.JsonFileName)));
+            }
+
+            if (completed)
+            {
+                break;
             }
         }
 
