@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using BmeQuant.Dicom.Codecs;
@@ -9,32 +7,7 @@ namespace BmeQuant.Dicom.Tests;
 /// <summary>Files we write against dcmtk and pydicom (skipped with the reason when a tool is missing).</summary>
 public class DicomInteropTests
 {
-    private static (int Exit, string StdOut, string StdErr)? Run(string exe, params string[] args)
-    {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        try
-        {
-            using var p = Process.Start(psi)!;
-            var so = p.StandardOutput.ReadToEndAsync();
-            var se = p.StandardError.ReadToEndAsync();
-            if (!p.WaitForExit(60_000))
-            {
-                p.Kill(true);
-                return (-1, so.Result, "timeout");
-            }
-
-            return (p.ExitCode, so.Result, se.Result);
-        }
-        catch (Win32Exception)
-        {
-            return null;
-        }
-    }
+    private static (int Exit, string StdOut, string StdErr)? Run(string exe, params string[] args) => Seg.ExternalTool.Run(exe, args);
 
     private static string WriteSample(string name, out DicomDataset ds, DicomWriteOptions? options = null)
     {
