@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace BmeQuant.Imaging.Filters;
@@ -8,8 +7,8 @@ namespace BmeQuant.Imaging.Filters;
 /// Voxels beyond the array are background (scipy's <c>border_value=0</c>): erosion removes foreground within the
 /// element's reach of the array's edge, dilation is unaffected.
 /// With a radius in mm the element is <see cref="StructuringElement.Ellipsoid"/>; elements of few rows run by row
-/// decomposition (per-row distances, one SIMD sweep per element row), larger ones through an exact Euclidean distance
-/// transform whose cost does not grow with the radius. Both equal the brute-force definition voxel for voxel.
+/// decomposition (per-row distances, one SIMD sweep per element row), larger ones through exact in-plane Euclidean distances per slice
+/// combined over the element's slice offsets (workspace of one float slice per worker). Both equal the brute-force definition voxel for voxel.
 /// </summary>
 public static class BinaryMorphology
 {
@@ -97,26 +96,7 @@ public static class BinaryMorphology
             return;
         }
 
-        var d2 = ArrayPool<float>.Shared.Rent(mask.Length);
-        try
-        {
-            DistanceTransform.SquaredDistanceToSites(mask, sitesAreForeground: true, d2, takeSquareRoot: false);
-            var r2 = radiusMm * radiusMm;
-            var o = output.Data;
-            Parallel.For(0, mask.SizeZ, k =>
-            {
-                var start = k * mask.Geometry.SliceLength;
-                var end = start + mask.Geometry.SliceLength;
-                for (var i = start; i < end; i++)
-                {
-                    o[i] = StructuringElement.IsWithinRadius(d2[i], r2) ? (byte)1 : (byte)0;
-                }
-            });
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(d2);
-        }
+        SliceDistanceMorphology.Apply(mask, radiusMm, dilate: true, output);
     }
 
     // output may alias mask.
@@ -129,52 +109,7 @@ public static class BinaryMorphology
             return;
         }
 
-        var d2 = ArrayPool<float>.Shared.Rent(mask.Length);
-        try
-        {
-            DistanceTransform.SquaredDistanceToSites(mask, sitesAreForeground: false, d2, takeSquareRoot: false);
-            var r2 = radiusMm * radiusMm;
-            var g = mask.Geometry;
-            var sp = g.Spacing;
-            int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ;
-
-            // The nearest voxel beyond the array lies straight across the nearest face: ((i + 1)·sx)² etc.
-            var nearX = BorderReach(nx, sp.X, r2);
-            var nearY = BorderReach(ny, sp.Y, r2);
-            var nearZ = BorderReach(nz, sp.Z, r2);
-            var m = mask.Data;
-            var o = output.Data;
-            Parallel.For(0, nz, k =>
-            {
-                for (var j = 0; j < ny; j++)
-                {
-                    var off = (k * ny * nx) + (j * nx);
-                    var rowNearBorder = nearZ[k] || nearY[j];
-                    for (var i = 0; i < nx; i++)
-                    {
-                        var keep = m[off + i] != 0 && !rowNearBorder && !nearX[i] && !StructuringElement.IsWithinRadius(d2[off + i], r2);
-                        o[off + i] = keep ? (byte)1 : (byte)0;
-                    }
-                }
-            });
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(d2);
-        }
-    }
-
-    private static bool[] BorderReach(int n, double spacing, double r2)
-    {
-        var near = new bool[n];
-        for (var i = 0; i < n; i++)
-        {
-            var steps = Math.Min(i + 1, n - i);
-            var d = steps * spacing;
-            near[i] = StructuringElement.IsWithinRadius(d * d, r2);
-        }
-
-        return near;
+        SliceDistanceMorphology.Apply(mask, radiusMm, dilate: false, output);
     }
 
     // Generic path: one shifted SIMD OR/AND sweep per offset and row.

@@ -77,58 +77,14 @@ public static class DistanceTransform
         var m = mask.Data;
         var maxLine = Math.Max(nx, Math.Max(ny, nz));
 
-        // Pass 1 (x): distance along the row to the nearest site, by two scans; then y in place on the slice.
+        // Passes 1 and 2 (x, then y in place) per slice.
         Parallel.For(
             0,
             nz,
             () => new LineWork(maxLine),
             (k, _, w) =>
             {
-                var sx2 = sp.X * sp.X;
-                for (var j = 0; j < ny; j++)
-                {
-                    var off = (k * sliceLen) + (j * nx);
-                    var row = m.AsSpan(off, nx);
-                    var o = output.AsSpan(off, nx);
-                    var last = -1;
-                    for (var i = 0; i < nx; i++)
-                    {
-                        if ((row[i] != 0) == sitesAreForeground)
-                        {
-                            last = i;
-                        }
-
-                        w.Dist[i] = last < 0 ? int.MaxValue : i - last;
-                    }
-
-                    last = -1;
-                    for (var i = nx - 1; i >= 0; i--)
-                    {
-                        if ((row[i] != 0) == sitesAreForeground)
-                        {
-                            last = i;
-                        }
-
-                        var d = last < 0 ? w.Dist[i] : Math.Min(w.Dist[i], last - i);
-                        o[i] = d == int.MaxValue ? float.PositiveInfinity : (float)(d * (double)d * sx2);
-                    }
-                }
-
-                var slice = output.AsSpan(k * sliceLen, sliceLen);
-                for (var i = 0; i < nx; i++)
-                {
-                    for (var j = 0; j < ny; j++)
-                    {
-                        w.F[j] = slice[i + (j * nx)];
-                    }
-
-                    LowerEnvelope(w, ny, sp.Y * sp.Y);
-                    for (var j = 0; j < ny; j++)
-                    {
-                        slice[i + (j * nx)] = (float)w.D[j];
-                    }
-                }
-
+                SliceSquaredDistance(m.AsSpan(k * sliceLen, sliceLen), nx, ny, sp, sitesAreForeground, output.AsSpan(k * sliceLen, sliceLen), w);
                 return w;
             },
             _ => { });
@@ -173,6 +129,57 @@ public static class DistanceTransform
                 return w;
             },
             _ => { });
+    }
+
+    /// <summary>
+    /// In-plane squared distance (mm²) from each voxel of one slice (<paramref name="nx"/> × <paramref name="ny"/>) to the
+    /// nearest site of the same slice (∞ when the slice has none): an exact x pass by two scans, then the y lower envelope.
+    /// </summary>
+    internal static void SliceSquaredDistance(ReadOnlySpan<byte> mask, int nx, int ny, Vector3D spacing, bool sitesAreForeground, Span<float> slice, LineWork w)
+    {
+        var sx2 = spacing.X * spacing.X;
+        for (var j = 0; j < ny; j++)
+        {
+            var row = mask.Slice(j * nx, nx);
+            var o = slice.Slice(j * nx, nx);
+            var last = -1;
+            for (var i = 0; i < nx; i++)
+            {
+                if ((row[i] != 0) == sitesAreForeground)
+                {
+                    last = i;
+                }
+
+                w.Dist[i] = last < 0 ? int.MaxValue : i - last;
+            }
+
+            last = -1;
+            for (var i = nx - 1; i >= 0; i--)
+            {
+                if ((row[i] != 0) == sitesAreForeground)
+                {
+                    last = i;
+                }
+
+                var d = last < 0 ? w.Dist[i] : Math.Min(w.Dist[i], last - i);
+                o[i] = d == int.MaxValue ? float.PositiveInfinity : (float)(d * (double)d * sx2);
+            }
+        }
+
+        var sy2 = spacing.Y * spacing.Y;
+        for (var i = 0; i < nx; i++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                w.F[j] = slice[i + (j * nx)];
+            }
+
+            LowerEnvelope(w, ny, sy2);
+            for (var j = 0; j < ny; j++)
+            {
+                slice[i + (j * nx)] = (float)w.D[j];
+            }
+        }
     }
 
     /// <summary>

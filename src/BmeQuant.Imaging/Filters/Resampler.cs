@@ -13,6 +13,12 @@ public enum Interpolation
 
     /// <summary>Cubic B-spline interpolation (exact at voxel centres; mirror-symmetric extension at the edges).</summary>
     BSpline3,
+
+    /// <summary>
+    /// Lanczos-3 windowed sinc (6 taps per axis, weights normalised to sum 1; exact at voxel centres, constants
+    /// preserved; mirror-symmetric extension at the edges). Sharper than the B-spline, with slight ringing at steps.
+    /// </summary>
+    Lanczos3,
 }
 
 /// <summary>
@@ -42,7 +48,7 @@ public static class Resampler
     /// <summary>Resamples intensities with <paramref name="interpolation"/>.</summary>
     /// <param name="source">The volume to sample.</param>
     /// <param name="target">The output grid.</param>
-    /// <param name="interpolation">Nearest, trilinear or cubic B-spline.</param>
+    /// <param name="interpolation">Nearest, trilinear, cubic B-spline or Lanczos-3 windowed sinc.</param>
     /// <param name="outsideValue">Value where the mapped point lies outside the source.</param>
     /// <param name="targetToSource">Maps target physical points to source physical points; identity when null.</param>
     public static Volume<float> Resample(Volume<float> source, ImageGeometry target, Interpolation interpolation = Interpolation.Linear, float outsideValue = 0, AffineTransform3D? targetToSource = null)
@@ -62,7 +68,7 @@ public static class Resampler
         {
             src = BSpline.Coefficients(source);
         }
-        else if (interpolation == Interpolation.Linear)
+        else if (interpolation is Interpolation.Linear or Interpolation.Lanczos3)
         {
             src = source.Data;
         }
@@ -87,6 +93,10 @@ public static class Resampler
                     else if (interpolation == Interpolation.Linear)
                     {
                         dst[n] = Trilinear(src, sx, sy, sz, c.X, c.Y, c.Z);
+                    }
+                    else if (interpolation == Interpolation.Lanczos3)
+                    {
+                        dst[n] = Lanczos.Evaluate(src, sx, sy, sz, c.X, c.Y, c.Z);
                     }
                     else
                     {

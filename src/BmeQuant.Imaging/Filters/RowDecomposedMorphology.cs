@@ -18,19 +18,38 @@ internal static class RowDecomposedMorphology
     /// <summary>The element's rows (dy, dz, w), or null when it has too many rows or too wide a row.</summary>
     public static (int Dy, int Dz, byte W)[]? Rows(Vector3D spacing, double radiusMm)
     {
-        var element = StructuringElement.Ellipsoid(spacing, radiusMm);
-        var rows = new Dictionary<(int, int), int>();
-        foreach (var (dx, dy, dz) in element.Offsets)
+        // Walks the element's (dy, dz) rows without listing its offsets (a large radius has millions).
+        var r2 = radiusMm * radiusMm;
+        int ry = (int)Math.Floor(radiusMm / spacing.Y) + 1, rz = (int)Math.Floor(radiusMm / spacing.Z) + 1;
+        var rows = new List<(int Dy, int Dz, byte W)>();
+        for (var dz = -rz; dz <= rz; dz++)
         {
-            rows[(dy, dz)] = Math.Max(rows.GetValueOrDefault((dy, dz)), Math.Abs(dx));
+            for (var dy = -ry; dy <= ry; dy++)
+            {
+                if (!StructuringElement.IsWithinRadius(StructuringElement.SquaredDistanceMm2(0, dy, dz, spacing), r2))
+                {
+                    continue;
+                }
+
+                var w = 0;
+                while (StructuringElement.IsWithinRadius(StructuringElement.SquaredDistanceMm2(w + 1, dy, dz, spacing), r2))
+                {
+                    w++;
+                    if (w >= 255)
+                    {
+                        return null;
+                    }
+                }
+
+                rows.Add((dy, dz, (byte)w));
+                if (rows.Count > MaxRows)
+                {
+                    return null;
+                }
+            }
         }
 
-        if (rows.Count > MaxRows || rows.Values.Any(w => w >= 255))
-        {
-            return null;
-        }
-
-        return [.. rows.Select(kv => (kv.Key.Item1, kv.Key.Item2, (byte)kv.Value))];
+        return [.. rows];
     }
 
     /// <summary>Writes the dilation or erosion of <paramref name="mask"/> into <paramref name="output"/> (may alias the mask).</summary>

@@ -14,6 +14,7 @@ public class BinaryMorphologyTests
         { 29, 27, 5, 0.5, 0.5, 1.0, 1.0, 5 },
         { 11, 11, 11, 1.0, 1.0, 1.0, 0.0, 6 },
         { 19, 17, 15, 1.0, 1.0, 1.0, 4.5, 7 }, // > 48 element rows: the public call takes the distance-transform path
+        { 21, 18, 37, 1.0, 0.8, 0.7, 3.9, 8 }, // slice path with several z-chunks, each recomputing its halo
     };
 
     [Theory]
