@@ -187,9 +187,10 @@ public static class BatchRunner
         return summary;
     }
 
-    private sealed record RunContext(
+    /// <summary>What <see cref="Execute"/> needs besides the study; <c>Registry</c> is null inside a cluster task (the submitting host merges).</summary>
+    internal sealed record RunContext(
         BatchOptions Options,
-        ResultsRegistry Registry,
+        ResultsRegistry? Registry,
         string Parameters,
         Func<StudyPlan, BatchOptions, CancellationToken, EdemaFindings> Analyze,
         CancellationToken Abort);
@@ -236,7 +237,12 @@ public static class BatchRunner
         return tcs.Task;
     }
 
-    private static BatchStudyResult Execute(StudyPlan plan, RunContext context, CancellationTokenSource studyCts, Stopwatch clock)
+    /// <summary>The parameters text hashed into a study's key: analysis options, anatomy and the de-identification flag.</summary>
+    internal static string StudyParameters(string parameters, BatchStudy study, BatchOptions options) =>
+        parameters + "\nanatomy=" + (study.Anatomy ?? "unknown") + "\nrequire-deidentified=" + (options.RequireDeidentified ? "1" : "0");
+
+    /// <summary>Hashes, skips finished work, analyses and writes the result folder of one planned study. Never throws: errors become the result.</summary>
+    internal static BatchStudyResult Execute(StudyPlan plan, RunContext context, CancellationTokenSource studyCts, Stopwatch clock)
     {
         var options = context.Options;
         var study = plan.Study;
@@ -247,20 +253,20 @@ public static class BatchRunner
         var relativeFolder = Path.GetRelativePath(options.OutputFolder, folder).Replace('\\', '/');
         try
         {
-            var studyParameters = context.Parameters + "\nanatomy=" + (study.Anatomy ?? "unknown") + "\nrequire-deidentified=" + (options.RequireDeidentified ? "1" : "0");
+            var studyParameters = StudyParameters(context.Parameters, study, options);
             key = InputHasher.Key(plan.Files, studyParameters, token);
             hashSeconds = clock.Elapsed.TotalSeconds;
             if (BatchResultMarker.TryRead(folder) is { } marker && marker.InputKey == key)
             {
-                if (context.Registry.Find(study.Patient, study.Timepoint)?.InputKey != key)
+                if (context.Registry is { } registry && registry.Find(study.Patient, study.Timepoint)?.InputKey != key)
                 {
-                    context.Registry.Upsert(ToRegistry(marker, folder));
+                    registry.Upsert(ToRegistry(marker, folder));
                 }
 
                 return Result(BatchOutcome.AlreadyDone, null, null, relativeFolder, marker.TotalEdemaVolumeMm3, 0);
             }
 
-            if (!options.RetryFailed && context.Registry.FindFailure(key) is { } failure)
+            if (!options.RetryFailed && context.Registry?.FindFailure(key) is { } failure)
             {
                 return Result(BatchOutcome.FailedEarlier, failure.ErrorType, $"Failed on {failure.AttemptedUtc:yyyy-MM-dd HH:mm} UTC with the same inputs and parameters ({failure.Outcome}): {failure.Error} Use --retry-failed to try again.", null, null, 0);
             }
@@ -279,7 +285,7 @@ public static class BatchRunner
                     AtomicFile.WriteAllText(Path.Combine(temp, BatchResultMarker.FileName), JsonSerializer.Serialize(newMarker, BatchResultMarker.Json));
                 },
                 token);
-            context.Registry.Upsert(ToRegistry(newMarker, folder));
+            context.Registry?.Upsert(ToRegistry(newMarker, folder));
             return Result(BatchOutcome.Succeeded, null, null, relativeFolder, findings.Total.EdemaVolumeMm3, clock.Elapsed.TotalSeconds - hashSeconds - analysisSeconds);
         }
         catch (Exception ex)
@@ -290,7 +296,7 @@ public static class BatchRunner
                 HashSeconds = hashSeconds,
                 AnalysisSeconds = Math.Max(0, clock.Elapsed.TotalSeconds - hashSeconds),
             };
-            if (key is not null && result.Outcome != BatchOutcome.Cancelled)
+            if (key is not null && result.Outcome != BatchOutcome.Cancelled && context.Registry is not null)
             {
                 try
                 {
@@ -309,7 +315,7 @@ public static class BatchRunner
             new(study.Line, study.Patient, study.Timepoint, study.Date, outcome, errorType, error, key, output, hashSeconds, analysisSeconds, writeSeconds, clock.Elapsed.TotalSeconds, plan.EstimatedMemoryBytes, total);
     }
 
-    private static RegistryTimepoint ToRegistry(BatchResultMarker marker, string folder) => new(
+    internal static RegistryTimepoint ToRegistry(BatchResultMarker marker, string folder) => new(
         marker.Patient, marker.Timepoint, marker.Date, marker.InputKey, marker.Parameters, Path.Combine(folder, FindingsWriter.FindingsFileName),
         marker.TotalEdemaVolumeMm3, marker.PercentOfBone, marker.BoneCount, marker.SoftwareVersion, marker.AnalysedUtc);
 
@@ -345,7 +351,7 @@ public static class BatchRunner
 
     private static long Mib(long bytes) => bytes >> 20;
 
-    private static long PeakWorkingSet()
+    internal static long PeakWorkingSet()
     {
         using var process = Process.GetCurrentProcess();
         return process.PeakWorkingSet64;

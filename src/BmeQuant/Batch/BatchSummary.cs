@@ -15,7 +15,7 @@ public sealed record BatchSummary
     /// <summary>File name of the CSV summary in the output folder.</summary>
     public const string CsvFileName = "summary.csv";
 
-    private static readonly JsonSerializerOptions s_json = new()
+    internal static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -28,6 +28,12 @@ public sealed record BatchSummary
 
     /// <summary>The output folder.</summary>
     public required string OutputFolder { get; init; }
+
+    /// <summary>Where the studies ran: <c>local</c> (this process) or <c>slurm</c> (one job-array task per study).</summary>
+    public string Engine { get; init; } = "local";
+
+    /// <summary>Slurm job ids submitted by this run (empty for the local engine or when nothing was submitted).</summary>
+    public IReadOnlyList<string> SlurmJobIds { get; init; } = [];
 
     /// <summary>Studies run at the same time.</summary>
     public required int Jobs { get; init; }
@@ -70,7 +76,7 @@ public sealed record BatchSummary
     public double StudiesPerMinute => WallSeconds > 0 ? Studies.Count(s => s.Outcome == BatchOutcome.Succeeded) / (WallSeconds / 60) : 0;
 
     /// <summary>The JSON document.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>The CSV document (header row, one row per study, RFC 4180 quoting).</summary>
     public string ToCsv()
