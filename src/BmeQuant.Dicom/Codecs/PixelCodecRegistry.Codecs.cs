@@ -1,4 +1,5 @@
 using BmeQuant.Dicom.Codecs.Jpeg;
+using BmeQuant.Dicom.Codecs.Jpeg2000;
 using BmeQuant.Dicom.Codecs.JpegLs;
 
 namespace BmeQuant.Dicom.Codecs;
@@ -15,7 +16,7 @@ internal static partial class PixelCodecRegistry
         codecs["1.2.840.10008.1.2.4.55"] = new JpegCodec("JPEG Progressive", "1.2.840.10008.1.2.4.55");
         codecs["1.2.840.10008.1.2.4.80"] = new JpegLsCodec("JPEG-LS Lossless", "1.2.840.10008.1.2.4.80");
         codecs["1.2.840.10008.1.2.4.81"] = new JpegLsCodec("JPEG-LS Near-Lossless", "1.2.840.10008.1.2.4.81");
-        codecs["1.2.840.10008.1.2.4.90"] = new Jpeg2000Codec("JPEG 2000 Lossless", "1.2.840.10008.1.2.4.90");
-        codecs["1.2.840.10008.1.2.4.91"] = new Jpeg2000Codec("JPEG 2000", "1.2.840.10008.1.2.4.91");
+        codecs["1.2.840.10008.1.2.4.90"] = new Jpeg2000Codec("JPEG 2000 Lossless");
+        codecs["1.2.840.10008.1.2.4.91"] = new Jpeg2000Codec("JPEG 2000");
     }
 }
