@@ -5,8 +5,9 @@ namespace BmeQuant.Dicom;
 /// <summary>
 /// Decodes text values under a Specific Character Set (0008,0005) (PS3.3 C.12.1.1.2, PS3.5 §6.1): single-byte
 /// ISO 8859 sets, UTF-8 (ISO_IR 192), GB18030/GBK, and ISO 2022 code extensions with escape sequences
-/// (Latin-1..9, Cyrillic, Greek, Arabic, Hebrew, Thai, Japanese JIS X 0201/0208, Korean KS X 1001, GB2312).
-/// Invalid bytes and unknown labels never throw: they decode to U+FFFD.
+/// (Latin-1..9, Cyrillic, Greek, Arabic, Hebrew, Thai, Japanese JIS X 0201/0208/0212, Korean KS X 1001, GB2312).
+/// JIS X 0212 (ISO 2022 IR 159, ESC $ ( D) decodes through Windows code page 20932, whose table holds JIS X 0212
+/// row/cell r/c as the bytes (r | 0x80, c). Invalid bytes and unknown labels never throw: they decode to U+FFFD.
 /// </summary>
 internal sealed class DicomCharset
 {
@@ -128,6 +129,7 @@ internal sealed class DicomCharset
         Encoding g0 = s_ascii;
         var g1 = _initialG1;
         var g0Multibyte = false;
+        var g0Jis0212 = false;
         byte[]? g0Escape = null;
         var i = 0;
         var segmentStart = 0;
@@ -140,6 +142,12 @@ internal sealed class DicomCharset
             }
 
             var seg = all[segmentStart..end];
+            if (g0Multibyte && g0Jis0212)
+            {
+                sb.Append(DecodeJisX0212(seg));
+                return;
+            }
+
             if (g0Multibyte && g0Escape is not null)
             {
                 // ISO-2022-JP decoder: re-prefix the designation so it decodes the two-byte codes itself.
@@ -173,7 +181,7 @@ internal sealed class DicomCharset
             if (b == 0x1B)
             {
                 Flush(bytes, i);
-                var len = ParseEscape(bytes[i..], ref g0, ref g1, ref g0Multibyte, ref g0Escape);
+                var len = ParseEscape(bytes[i..], ref g0, ref g1, ref g0Multibyte, ref g0Escape, ref g0Jis0212);
                 i += len;
                 segmentStart = i;
                 continue;
@@ -205,7 +213,33 @@ internal sealed class DicomCharset
         return Encoding.GetEncoding(50220, EncoderFallback.ReplacementFallback, new DecoderReplacementFallback("\uFFFD"));
     });
 
-    private static int ParseEscape(ReadOnlySpan<byte> s, ref Encoding g0, ref Encoding g1, ref bool g0Multibyte, ref byte[]? g0Escape)
+    /// <summary>
+    /// Decodes two-byte JIS X 0212 codes (each byte 0x21-0x7E) through code page 20932, which stores row/cell r/c as the
+    /// bytes (r | 0x80, c); a byte outside the range or an odd last byte becomes U+FFFD.
+    /// </summary>
+    internal static string DecodeJisX0212(ReadOnlySpan<byte> codes)
+    {
+        var sb = new StringBuilder((codes.Length + 1) / 2);
+        Span<byte> pair = stackalloc byte[2];
+        for (var k = 0; k < codes.Length; k += 2)
+        {
+            if (k + 1 >= codes.Length || codes[k] is < 0x21 or > 0x7E || codes[k + 1] is < 0x21 or > 0x7E)
+            {
+                sb.Append('\uFFFD');
+                continue;
+            }
+
+            pair[0] = (byte)(codes[k] | 0x80);
+            pair[1] = codes[k + 1];
+            sb.Append(s_jis0212.Value.GetString(pair));
+        }
+
+        return sb.ToString();
+    }
+
+    private static readonly Lazy<Encoding> s_jis0212 = new(() => Get(20932));
+
+    private static int ParseEscape(ReadOnlySpan<byte> s, ref Encoding g0, ref Encoding g1, ref bool g0Multibyte, ref byte[]? g0Escape, ref bool g0Jis0212)
     {
         static bool Is(ReadOnlySpan<byte> s, string seq)
         {
@@ -240,21 +274,23 @@ internal sealed class DicomCharset
         {
             g0 = s[2] == 'J' ? Get(932) : s_ascii;
             g0Multibyte = false;
+            g0Jis0212 = false;
             return 3;
         }
 
         if (Is(s, "$B") || Is(s, "$@"))
         {
             g0Multibyte = true;
+            g0Jis0212 = false;
             g0Escape = s[..3].ToArray();
             return 3;
         }
 
         if (Is(s, "$(D"))
         {
-            // JIS X 0212 is not available from the BCL: decode to replacement characters, never throw.
-            g0Multibyte = false;
-            g0 = s_ascii;
+            // JIS X 0212 (ISO 2022 IR 159) in G0: two-byte codes until the next escape.
+            g0Multibyte = true;
+            g0Jis0212 = true;
             return 4;
         }
 
@@ -288,6 +324,7 @@ internal sealed class DicomCharset
             "ISO_166" => 874,
             "ISO_13" => 932,
             "ISO_87" => 50220,
+            "ISO_159" => 20932,
             "ISO_149" => 51949,
             "ISO_58" => 936,
             "ISO_192" => 65001,
@@ -300,7 +337,7 @@ internal sealed class DicomCharset
             return null;
         }
 
-        multiByte = cp is 50220 or 51949 or 936 or 65001 or 54936;
+        multiByte = cp is 50220 or 20932 or 51949 or 936 or 65001 or 54936;
         if (cp == 20127)
         {
             return s_ascii;
