@@ -3,6 +3,7 @@ using System.Reflection;
 using BmeQuant.Imaging;
 using BmeQuant.Imaging.Filters;
 using BmeQuant.Quantification.Internal;
+using BmeQuant.Quantification.Internal.Edema;
 
 namespace BmeQuant.Quantification;
 
@@ -79,23 +80,31 @@ public static class EdemaAnalyzer
 
         var reference = ReferenceEstimator.Estimate(fluid, t1, bones.Union, bones.SurfaceDepthMm, referenceMask);
         var rule = ThresholdRule.Create(options, reference, t1 is not null);
-        var muscle = MuscleEstimator.EstimateFluid(fluid, t1, bones, reference);
+        var muscleLevels = MuscleEstimator.Estimate(fluid, t1, bones, reference);
+        var muscle = muscleLevels?.Fluid;
         cancellationToken.ThrowIfCancellationRequested();
 
-        // 5. Edema.
+        // 5. Edema: the rule's decision, the partial-volume anchor (fully edematous marrow), lesions.
         var boundary = EdemaSegmenter.BoundaryLayer(labels);
-        Volume<byte> Segment(double threshold) =>
-            EdemaSegmenter.Clean(EdemaSegmenter.Threshold(fluid, t1, bones.Union, boundary, bones.SurfaceDepthMm, reference, rule, threshold, options), fluid, bones.Union, reference, muscle, threshold / rule.FluidThreshold, options);
+        Volume<byte> Raw(double threshold) => EdemaSegmenter.Threshold(fluid, t1, bones.Union, boundary, bones.SurfaceDepthMm, reference, rule, threshold, options);
+        var raw = Raw(rule.FluidThreshold);
+        var full = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, rule.FluidThreshold, muscleLevels);
+        var edgeLevel = options.MinimumEdemaFraction > 0 ? full.SignalAt(options.MinimumEdemaFraction, reference.FluidMedian) : double.NaN;
+        var support = new Volume<byte>(grid);
+        Volume<byte> Segment(Volume<byte> r, double threshold, Volume<byte>? s = null) =>
+            EdemaSegmenter.Clean(r, fluid, bones.Union, reference, muscle, threshold / rule.FluidThreshold, options, edgeLevel, s);
 
-        var edema = Segment(rule.FluidThreshold);
+        var edema = Segment(raw, rule.FluidThreshold, support);
+        var fraction = EdemaFractionMap(fluid, edema, support, full, reference.FluidMedian);
+        Volume<byte> SegmentAt(double threshold) => Segment(Raw(threshold), threshold);
         var lowerT = rule.FluidThreshold * (1 - options.ThresholdSensitivityFraction);
         var higherT = rule.FluidThreshold * (1 + options.ThresholdSensitivityFraction);
         var voxelMm3 = grid.VoxelVolumeMm3;
         var sensitivity = new ThresholdSensitivity(
             options.ThresholdSensitivityFraction,
-            Count(Segment(lowerT)) * voxelMm3,
+            Count(SegmentAt(lowerT)) * voxelMm3,
             Count(edema) * voxelMm3,
-            Count(Segment(higherT)) * voxelMm3);
+            Count(SegmentAt(higherT)) * voxelMm3);
         cancellationToken.ThrowIfCancellationRequested();
 
         // 6. Measures.
@@ -104,7 +113,7 @@ public static class EdemaAnalyzer
             notes.Add("Edema/muscle ratio not computed: no soft tissue could be identified as muscle (needs T1).");
         }
 
-        var measurer = new RegionMeasurer(edema, labels, bones, fluid, t1, reference, rule, options, muscle);
+        var measurer = new RegionMeasurer(edema, labels, bones, fluid, t1, reference, rule, options, muscle, fraction);
         var total = measurer.Measure("total", 0, null);
         var perBone = boneLabelList
             .Select(lab => measurer.Measure(names.TryGetValue(lab, out var n) ? n : "label " + lab.ToString(CultureInfo.InvariantCulture), lab, new HashSet<int> { lab }))
@@ -167,10 +176,30 @@ public static class EdemaAnalyzer
             Bones = perBone,
             Sparcc = sparcc,
             LowSignalBands = bands,
+            EdemaFraction = new EdemaFractionModel(full.Fluid, full.Source, options.MinimumEdemaFraction, edgeLevel, full.Description),
             Sensitivity = sensitivity,
             Notes = notes,
             Masks = new FindingsMasks(edema, labels, depthZones, reference.Mask),
         };
+    }
+
+    /// <summary>Estimated edema fraction on the hyperintense lesion voxels (support ∪ edema), 0 elsewhere.</summary>
+    private static Volume<float> EdemaFractionMap(Volume<float> fluid, Volume<byte> edema, Volume<byte> support, FullEdemaSignal full, double normalMedian)
+    {
+        var map = new Volume<float>(fluid.Geometry);
+        var m = map.Data;
+        var f = fluid.Data;
+        var e = edema.Data;
+        var s = support.Data;
+        for (var i = 0; i < m.Length; i++)
+        {
+            if (e[i] != 0 || s[i] != 0)
+            {
+                m[i] = (float)full.Fraction(f[i], normalMedian);
+            }
+        }
+
+        return map;
     }
 
     internal static long Count(Volume<byte> mask)

@@ -45,6 +45,9 @@ public sealed record EdemaFindings
     /// <summary>Subchondral low-signal bands found inside edema (fracture line or necrosis band).</summary>
     public required IReadOnlyList<SubchondralBand> LowSignalBands { get; init; }
 
+    /// <summary>The partial-volume model behind the binary volume's edge and the fraction-weighted volume (null in findings written before it existed).</summary>
+    public EdemaFractionModel? EdemaFraction { get; init; }
+
     /// <summary>Total edema volume at threshold ∓ <see cref="AnalysisOptions.ThresholdSensitivityFraction"/>.</summary>
     public required ThresholdSensitivity Sensitivity { get; init; }
 
@@ -106,6 +109,14 @@ public sealed record ReferenceMarrow(string Source, double VolumeMm3, double Flu
 /// <param name="Description">The rule in words with its numbers.</param>
 public sealed record ThresholdReport(string Rule, double K, double FluidThreshold, string Description);
 
+/// <summary>The partial-volume model of edema fraction: fraction = (S − normal-marrow median) / (full − normal-marrow median), clamped to 0–1.</summary>
+/// <param name="FullEdemaFluidSignal">Fluid-sensitive signal of fully edematous (fat-free) marrow, modality value (NaN when not estimable).</param>
+/// <param name="Source">"t1-fat-loss" (fluid rise per unit of T1 fat loss, muscle as fat-free anchor), "lesion-peak" (99th percentile of the hyperintense marrow) or "none".</param>
+/// <param name="MinimumFraction">Fraction from which a voxel counts in the binary volume.</param>
+/// <param name="BinaryEdgeFluidSignal">Fluid-sensitive signal at <paramref name="MinimumFraction"/> (the least edge level of every lesion), or NaN.</param>
+/// <param name="Description">How the anchor was obtained, with its numbers.</param>
+public sealed record EdemaFractionModel(double FullEdemaFluidSignal, string Source, double MinimumFraction, double BinaryEdgeFluidSignal, string Description);
+
 /// <summary>Edema volume when the threshold moves by ∓ a fraction.</summary>
 /// <param name="Fraction">The fraction (0.10).</param>
 /// <param name="VolumeAtLowerThresholdMm3">Volume at threshold × (1 − fraction) on the rule's scale.</param>
@@ -139,6 +150,17 @@ public sealed record RegionFindings
 
     /// <summary>Intensity-weighted burden: Σ voxel volume × (fluid signal − reference median) / (threshold − reference median), in mm³-equivalents.</summary>
     public required double IntensityWeightedBurdenMm3 { get; init; }
+
+    /// <summary>
+    /// Fraction-weighted (partial-volume) edema volume, mm³: Σ voxel volume × estimated edema fraction over every
+    /// hyperintense lesion voxel, fractions from the fluid-sensitive signal between normal marrow (0) and fully
+    /// edematous marrow (1, <see cref="EdemaFindings.EdemaFraction"/>). Comparable with a fraction-weighted truth;
+    /// a faint lesion that is nowhere half edematous has a binary volume near 0 but a weighted volume.
+    /// </summary>
+    public double FractionWeightedVolumeMm3 { get; init; }
+
+    /// <summary>Fraction-weighted edema volume in mL.</summary>
+    public double FractionWeightedVolumeMilliliters => FractionWeightedVolumeMm3 / 1000.0;
 
     /// <summary>Grades by the published thirds and quarters.</summary>
     public required Grades Grades { get; init; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BmeQuant.Phantoms;
+using BmeQuant.Testing;
 
 namespace BmeQuant.Quantification.Tests;
 
@@ -8,20 +9,26 @@ namespace BmeQuant.Quantification.Tests;
 /// pattern class right in ≥ 90 % of cases, &lt; 0.2 mL false edema on edema-free controls, and CV ≤ 5 % of the volume
 /// over re-generations with new noise and repositioning. A small always-on set covers every joint, every lesion
 /// pattern, SNR 15–40 and both field strengths; BMEQUANT_FULL_VALIDATION=1 runs the full grid.
-/// Met: controls, CV, and Dice/volume on subchondral lesions. Not met yet (see docs/methods.md, "Validation"): the
-/// medians over all patterns (diffuse and patchy lesions are over-segmented by 25–100 %) and the pattern rate; those
-/// are held at regression floors a little under what was measured, and the table is printed.
+/// Volumes are compared like with like: the binary volume (voxels at least half edematous) with the truth mask
+/// (edema fraction ≥ 0.5), the fraction-weighted volume with ∫ fraction.
+/// Met on the always-on set: median Dice, pattern rate, controls, CV, and every subchondral case. Not met yet (see
+/// docs/methods.md, "Validation"): the median volume error (diffuse lesions whose distal cap sits at fraction 0.495,
+/// a hair under the truth cut, and small patchy foci); it is held at a regression ceiling a little above what was
+/// measured, and the table is printed.
 /// </summary>
 public class PhantomAccuracyTests(ITestOutputHelper output)
 {
-    /// <summary>Regression floor of the median Dice over all cases (issue bar 0.85; measured ≈ 0.75).</summary>
-    private const double MedianDiceFloor = 0.70;
+    /// <summary>Issue bar on the median Dice over all cases (measured 0.91 on the always-on set).</summary>
+    private const double MedianDiceBar = 0.85;
 
-    /// <summary>Regression ceiling of the median |volume error| over all cases (issue bar 0.10; measured ≈ 0.6).</summary>
-    private const double MedianVolumeErrorCeiling = 0.80;
+    /// <summary>Regression ceiling of the median |binary volume error| over all cases (issue bar 0.10; measured ≈ 0.17).</summary>
+    private const double MedianVolumeErrorCeiling = 0.20;
 
-    /// <summary>Regression floor of the pattern rate (issue bar 0.90; measured ≈ 0.6).</summary>
-    private const double PatternRateFloor = 0.5;
+    /// <summary>Regression ceiling of the median |fraction-weighted volume error| against ∫f (measured ≈ 0.17).</summary>
+    private const double MedianWeightedErrorCeiling = 0.22;
+
+    /// <summary>Issue bar on the pattern rate (measured 8 of 8 on the always-on set).</summary>
+    private const double PatternRateBar = 0.9;
 
     private static bool Full => Environment.GetEnvironmentVariable("BMEQUANT_FULL_VALIDATION") == "1";
 
@@ -64,10 +71,11 @@ public class PhantomAccuracyTests(ITestOutputHelper output)
         var table = PhantomAccuracy.Table(outcomes);
         var medianDice = PhantomAccuracy.Median(outcomes.Select(o => o.Dice));
         var medianError = PhantomAccuracy.Median(outcomes.Select(o => Math.Abs(o.ExtentVolumeError)));
-        var medianIntegralError = PhantomAccuracy.Median(outcomes.Select(o => Math.Abs(o.IntegralVolumeError)));
+        var medianWeightedError = PhantomAccuracy.Median(outcomes.Select(o => Math.Abs(o.WeightedVolumeError)));
         var patternRate = outcomes.Count(o => o.PatternRight) / (double)outcomes.Count;
-        var summary = string.Create(CultureInfo.InvariantCulture, $"median Dice {medianDice:F3} (bar ≥ 0.85), median |volume error| vs truth mask {medianError:P1} (bar ≤ 10 %), vs ∫fraction {medianIntegralError:P1} (reported), pattern right {patternRate:P0} (bar ≥ 90 %)");
+        var summary = string.Create(CultureInfo.InvariantCulture, $"median Dice {medianDice:F3} (bar ≥ 0.85), median |binary volume error| vs truth mask {medianError:P1} (bar ≤ 10 %; regression ceiling {MedianVolumeErrorCeiling:P0}), median |weighted volume error| vs ∫f {medianWeightedError:P1} (ceiling {MedianWeightedErrorCeiling:P0}), pattern right {patternRate:P0} (bar ≥ 90 %)");
         output.WriteLine(table + summary);
+        File.WriteAllText(Path.Combine(TestPaths.NewOutputFolder("phantom-accuracy"), "table.txt"), table + summary);
 
         // Issue bars on the subchondral lesions (met).
         foreach (var o in outcomes.Where(o => o.Case.Pattern == LesionPattern.Subchondral))
@@ -78,10 +86,11 @@ public class PhantomAccuracyTests(ITestOutputHelper output)
         // Every lesion is found.
         Assert.All(outcomes, o => Assert.True(o.Dice > 0.5, $"{o.Case}: Dice {o.Dice:F3}" + Environment.NewLine + table));
 
-        // Regression floors over all patterns (issue bars not met yet: 0.85, 10 %, 90 %).
-        Assert.True(medianDice >= MedianDiceFloor, summary + Environment.NewLine + table);
+        // Issue bars met (Dice, pattern) and regression ceilings (volume errors; issue bar 10 % not met yet).
+        Assert.True(medianDice >= MedianDiceBar, summary + Environment.NewLine + table);
+        Assert.True(patternRate >= PatternRateBar, summary + Environment.NewLine + table);
         Assert.True(medianError <= MedianVolumeErrorCeiling, summary + Environment.NewLine + table);
-        Assert.True(patternRate >= PatternRateFloor, summary + Environment.NewLine + table);
+        Assert.True(medianWeightedError <= MedianWeightedErrorCeiling, summary + Environment.NewLine + table);
     }
 
     [Theory]

@@ -87,8 +87,12 @@ internal static class EdemaSegmenter
     /// <summary>Quantile of a lesion's fluid signal taken as its core (its median: robust to the lesion's own bright spots).</summary>
     public const double CoreQuantile = 0.5;
 
-    /// <summary>Quantile of a lesion's fluid signal taken as its peak (compared with muscle).</summary>
-    public const double PeakQuantile = 0.9;
+    /// <summary>
+    /// Quantile of a lesion's fluid signal taken as its peak (compared with muscle): its brightest voxels, so that a
+    /// faint lesion whose core is about half edematous (as bright as muscle) is kept while haematopoietic islands,
+    /// darker than muscle throughout, are not.
+    /// </summary>
+    public const double PeakQuantile = 0.99;
 
     private static double SortedQuantile(List<float> sorted, double p)
     {
@@ -197,7 +201,13 @@ internal static class EdemaSegmenter
     /// face-adjacent to it and at or above its edge level; small enclosed holes are filled (within the bones).
     /// <paramref name="levelScale"/> multiplies every edge level (the threshold-sensitivity check scales all thresholds).
     /// </summary>
-    public static Volume<byte> Clean(Volume<byte> raw, Volume<float> fluid, Volume<byte> bones, ReferenceStats reference, double? muscleFluid, double levelScale, AnalysisOptions options)
+    /// <remarks>
+    /// <paramref name="absoluteLevel"/> (NaN = none) is the fluid signal of half-edematous marrow
+    /// (<see cref="AnalysisOptions.MinimumEdemaFraction"/> of the way to fully edematous marrow): a lesion's edge level
+    /// is never below it. <paramref name="support"/>, when given, receives every above-threshold interior voxel of the
+    /// lesions that pass the muscle check (size-filtered on its own): the voxels over which edema fractions are summed.
+    /// </remarks>
+    public static Volume<byte> Clean(Volume<byte> raw, Volume<float> fluid, Volume<byte> bones, ReferenceStats reference, double? muscleFluid, double levelScale, AnalysisOptions options, double absoluteLevel = double.NaN, Volume<byte>? support = null)
     {
         var g = raw.Geometry;
         var r = raw.Data;
@@ -233,9 +243,33 @@ internal static class EdemaSegmenter
             v.Sort();
             var core = SortedQuantile(v, CoreQuantile);
             var peak = SortedQuantile(v, PeakQuantile);
+            var relative = median + (options.LesionEdgeFraction * (core - median));
             level[c] = muscleFluid is { } muscle && options.RequireBrighterThanMuscle && !(peak > muscle)
                 ? float.PositiveInfinity
-                : (float)(levelScale * (median + (options.LesionEdgeFraction * (core - median))));
+                : (float)(levelScale * (double.IsNaN(absoluteLevel) ? relative : Math.Max(relative, absoluteLevel)));
+        }
+
+        if (support is not null)
+        {
+            var sup = support.Data;
+            Array.Clear(sup);
+            for (var i = 0; i < lab.Length; i++)
+            {
+                sup[i] = (byte)(lab[i] != 0 && !float.IsPositiveInfinity(level[lab[i]]) ? 1 : 0);
+            }
+
+            var supported = ConnectedComponents.Label(support, Connectivity.Vertex26);
+            var keep = new bool[supported.Count + 1];
+            foreach (var comp in supported.Components)
+            {
+                keep[comp.Label] = comp.VolumeMm3 >= options.MinimumLesionVolumeMm3 * (1 - 1e-12);
+            }
+
+            var sl0 = supported.Labels.Data;
+            for (var i = 0; i < sup.Length; i++)
+            {
+                sup[i] = (byte)(sl0[i] != 0 && keep[sl0[i]] ? 1 : 0);
+            }
         }
 
         var kept = new Volume<byte>(g);

@@ -10,7 +10,11 @@ namespace BmeQuant.Quantification.Internal;
 /// </summary>
 internal static class MuscleEstimator
 {
-    public static double? EstimateFluid(Volume<float> fluid, Volume<float>? t1, BoneGeometry bones, ReferenceStats reference)
+    public static double? EstimateFluid(Volume<float> fluid, Volume<float>? t1, BoneGeometry bones, ReferenceStats reference) =>
+        Estimate(fluid, t1, bones, reference)?.Fluid;
+
+    /// <summary>Muscle's median signal on both series (null as for <see cref="EstimateFluid"/>).</summary>
+    public static (double Fluid, double T1)? Estimate(Volume<float> fluid, Volume<float>? t1, BoneGeometry bones, ReferenceStats reference)
     {
         if (t1 is null || reference.T1Median is null)
         {
@@ -59,6 +63,6 @@ internal static class MuscleEstimator
             n += candidates.Data[i];
         }
 
-        return n < 100 ? null : MaskedSample.From(f, candidates.Data).Quantile(0.5);
+        return n < 100 ? null : (MaskedSample.From(f, candidates.Data).Quantile(0.5), MaskedSample.From(t, candidates.Data).Quantile(0.5));
     }
 }

@@ -18,9 +18,12 @@ internal sealed class RegionMeasurer
     private readonly double? _muscleFluid;
     private readonly double _allBoneMm3;
     private readonly double _referenceT1Mean;
+    private readonly Volume<float>? _fraction;
 
-    public RegionMeasurer(Volume<byte> edema, Volume<int> labels, BoneGeometry bones, Volume<float> fluid, Volume<float>? t1, ReferenceStats reference, ThresholdRule rule, AnalysisOptions options, double? muscleFluid)
+    /// <summary>Prepares the measures; <paramref name="fraction"/> is the estimated edema fraction per voxel (0 outside the hyperintense lesions), or null.</summary>
+    public RegionMeasurer(Volume<byte> edema, Volume<int> labels, BoneGeometry bones, Volume<float> fluid, Volume<float>? t1, ReferenceStats reference, ThresholdRule rule, AnalysisOptions options, double? muscleFluid, Volume<float>? fraction = null)
     {
+        _fraction = fraction;
         _edema = edema;
         _labels = labels;
         _bones = bones;
@@ -53,7 +56,8 @@ internal sealed class RegionMeasurer
         var region = new Volume<byte>(g);
         var lesion = new Volume<byte>(g);
         long regionCount = 0, edemaCount = 0, subchondral = 0, subcortical = 0;
-        double burden = 0, fluidSum = 0, t1Sum = 0;
+        double burden = 0, fluidSum = 0, t1Sum = 0, fractionSum = 0;
+        var fr = _fraction?.Data;
         var edges = _options.DepthBandEdgesMm;
         var bands = new long[edges.Count + 1];
         var depths = new List<float>();
@@ -68,6 +72,11 @@ internal sealed class RegionMeasurer
 
             region.Data[i] = 1;
             regionCount++;
+            if (fr is not null)
+            {
+                fractionSum += fr[i];
+            }
+
             if (e[i] == 0)
             {
                 continue;
@@ -165,6 +174,7 @@ internal sealed class RegionMeasurer
             PercentOfRegion = percent,
             PercentOfAllBone = _allBoneMm3 > 0 ? 100.0 * edemaMm3 / _allBoneMm3 : 0,
             IntensityWeightedBurdenMm3 = burden * voxelMm3,
+            FractionWeightedVolumeMm3 = fractionSum * voxelMm3,
             Grades = Grading.Grade(percent, edemaMm3, _options),
             Distribution = new Distribution
             {
@@ -315,8 +325,15 @@ internal static class Grading
 /// <summary>Pattern class from the distribution numbers.</summary>
 internal static class PatternClassifier
 {
-    /// <summary>Depth (p95) beyond which a single dominant lesion is diffuse rather than subchondral.</summary>
+    /// <summary>Depth (p95) beyond which a dominant lesion against the articular surface is diffuse rather than subchondral.</summary>
     public const double DiffuseDepthMm = 18;
+
+    /// <summary>
+    /// Fraction of the edema within <see cref="AnalysisOptions.SubchondralDepthMm"/> of the articular surface from
+    /// which a dominant lesion rests against the joint (subchondral, or diffuse when it reaches deep); a lesion away
+    /// from the joint has almost none there, whatever its depth.
+    /// </summary>
+    public const double ArticularContactFraction = 0.15;
 
     /// <summary>Percent of the bone beyond which edema is diffuse.</summary>
     public const double DiffusePercent = 25;
@@ -336,14 +353,20 @@ internal static class PatternClassifier
                 : ("patchy-multifocal", $"≥3 foci, none dominant (<0.6): {numbers}");
         }
 
-        if (p95DepthMm >= DiffuseDepthMm || percent >= DiffusePercent)
+        if (percent >= DiffusePercent)
         {
-            return ("diffuse", string.Create(CultureInfo.InvariantCulture, $"dominant lesion reaching p95 depth ≥ {DiffuseDepthMm} mm or ≥ {DiffusePercent} % of the region: {numbers}"));
+            return ("diffuse", string.Create(CultureInfo.InvariantCulture, $"≥ {DiffusePercent} % of the region: {numbers}"));
         }
 
-        if (subchondralFraction >= 0.3)
+        var articularContact = subchondralFraction >= ArticularContactFraction;
+        if (articularContact && p95DepthMm >= DiffuseDepthMm)
         {
-            return ("subchondral", $"dominant lesion, ≥0.3 of it within {options.SubchondralDepthMm} mm of the articular surface: {numbers}");
+            return ("diffuse", string.Create(CultureInfo.InvariantCulture, $"dominant lesion from the articular surface (≥ {ArticularContactFraction} of it within {options.SubchondralDepthMm} mm) reaching p95 depth ≥ {DiffuseDepthMm} mm: {numbers}"));
+        }
+
+        if (articularContact)
+        {
+            return ("subchondral", string.Create(CultureInfo.InvariantCulture, $"dominant lesion against the articular surface (≥ {ArticularContactFraction} of it within {options.SubchondralDepthMm} mm), p95 depth < {DiffuseDepthMm} mm: {numbers}"));
         }
 
         if (subcorticalFraction >= 0.5)

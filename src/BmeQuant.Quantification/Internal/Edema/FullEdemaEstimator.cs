@@ -1,0 +1,100 @@
+using System.Globalization;
+using BmeQuant.Imaging;
+
+namespace BmeQuant.Quantification.Internal.Edema;
+
+/// <summary>
+/// The fluid-sensitive signal of fully edematous (fat-free) marrow, the upper anchor of the partial-volume model
+/// <c>fraction = (S − normal marrow) / (full − normal marrow)</c>.
+/// </summary>
+/// <param name="Fluid">Fluid-sensitive signal of fully edematous marrow (modality value); NaN when nothing was measurable.</param>
+/// <param name="Source">"t1-fat-loss", "lesion-peak" or "none".</param>
+/// <param name="Description">How it was obtained, with its numbers.</param>
+internal sealed record FullEdemaSignal(double Fluid, string Source, string Description)
+{
+    /// <summary>Estimated edema fraction (0–1) of a voxel with fluid signal <paramref name="signal"/>.</summary>
+    public double Fraction(double signal, double normalMedian)
+    {
+        var span = Fluid - normalMedian;
+        return !(span > 0) ? 0 : Math.Clamp((signal - normalMedian) / span, 0, 1);
+    }
+
+    /// <summary>Fluid signal at edema fraction <paramref name="fraction"/> (NaN when unknown).</summary>
+    public double SignalAt(double fraction, double normalMedian) => normalMedian + (fraction * (Fluid - normalMedian));
+}
+
+/// <summary>
+/// Estimates <see cref="FullEdemaSignal"/> from the hyperintense marrow itself. Edema replaces marrow fat by water:
+/// with linear partial-volume mixing, a voxel's rise on the fluid-sensitive series and its fat loss on T1 are both
+/// proportional to its edema fraction. The fat loss is measured on T1 against the two fat-free anchors the image
+/// holds: normal marrow (no loss) and muscle (a fat-free soft tissue, loss 1). The fluid rise per unit of fat loss,
+/// as a ratio of sums over every interior marrow voxel above the rule's fluid threshold on the fluid series alone
+/// (robust to the noise of single voxels; T1 plays no part in choosing them), then
+/// extrapolates the fluid-sensitive signal to fat-free marrow. Without T1 or muscle the 99th percentile of the
+/// hyperintense marrow is taken as fully edematous (fractions are then relative to the brightest lesion). The
+/// estimate is never below the 95th percentile of the hyperintense marrow (no voxel is more than fully edematous).
+/// </summary>
+internal static class FullEdemaEstimator
+{
+    /// <summary>Fewest hyperintense voxels needed for an estimate.</summary>
+    public const int MinimumVoxels = 20;
+
+    /// <summary>Fewest T1-fat-loss units (Σ loss) needed for the T1 estimate (about 10 fully edematous voxels).</summary>
+    public const double MinimumTotalLoss = 10;
+
+    public static FullEdemaSignal Estimate(Volume<float> fluid, Volume<float>? t1, Volume<byte> raw, ReferenceStats reference, double fluidThreshold, (double Fluid, double T1)? muscle)
+    {
+        var f = fluid.Data;
+        var r = raw.Data;
+        var values = new List<float>();
+        var t = t1?.Data;
+        var useT1 = t is not null && muscle is { } mu && reference.T1Median is { } t1Ref && t1Ref - mu.T1 > 0;
+        var t1Median = reference.T1Median ?? 0;
+        var t1Span = useT1 ? t1Median - muscle!.Value.T1 : 1;
+        var median = reference.FluidMedian;
+        double sumRise = 0, sumLoss = 0;
+        for (var i = 0; i < r.Length; i++)
+        {
+            if (r[i] != EdemaSegmenter.Interior)
+            {
+                continue;
+            }
+
+            values.Add(f[i]);
+
+            // Only voxels hyperintense on the fluid series alone: a voxel chosen with T1's help is chosen partly
+            // for its T1 noise, which would inflate the fat loss and lower the estimate.
+            if (useT1 && f[i] > fluidThreshold)
+            {
+                sumRise += f[i] - median;
+                sumLoss += Math.Clamp((t1Median - t![i]) / t1Span, -1, 2);
+            }
+        }
+
+        if (values.Count < MinimumVoxels)
+        {
+            return new FullEdemaSignal(double.NaN, "none", Invariant($"fewer than {MinimumVoxels} hyperintense marrow voxels ({values.Count}): edema fractions not estimated"));
+        }
+
+        values.Sort();
+        var p95 = Quantile(values, 0.95);
+        var p99 = Quantile(values, 0.99);
+        if (useT1 && sumLoss >= MinimumTotalLoss)
+        {
+            var full = median + (sumRise / sumLoss);
+            var floored = Math.Max(full, p95);
+            return new FullEdemaSignal(floored, "t1-fat-loss", Invariant($"fluid rise per unit of T1 fat loss over {values.Count} hyperintense marrow voxels (T1 normal marrow {t1Median:G5}, muscle {muscle!.Value.T1:G5}): fat-free marrow at {full:G5}{(floored > full ? Invariant($", raised to the 95th percentile of the hyperintense marrow {p95:G5}") : "")}"));
+        }
+
+        return new FullEdemaSignal(Math.Max(p99, median + 1e-6), "lesion-peak", Invariant($"no usable T1 fat-loss scale (T1 or muscle missing, or too little fat loss): the 99th percentile of {values.Count} hyperintense marrow voxels ({p99:G5}) taken as fully edematous"));
+    }
+
+    private static double Quantile(List<float> sorted, double p)
+    {
+        var h = (sorted.Count - 1) * p;
+        var lo = (int)Math.Floor(h);
+        return sorted[lo] + ((h - lo) * (sorted[Math.Min(lo + 1, sorted.Count - 1)] - sorted[lo]));
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
