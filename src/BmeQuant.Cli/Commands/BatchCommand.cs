@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using BmeQuant.Batch;
+using BmeQuant.Batch.Slurm;
 using BmeQuant.Imaging;
 using BmeQuant.Quantification;
 using Spectre.Console;
@@ -12,6 +13,7 @@ namespace BmeQuant.Cli.Commands;
 /// <c>bmequant batch MANIFEST.csv --out DIR [--jobs N]</c>: analyses every study of a manifest (see docs/batch.md),
 /// in parallel within a memory budget, skipping finished work, writing a summary and a registry. Ctrl-C once: no new
 /// study starts, running ones finish; twice: running ones are cancelled. Exit code 130 when cancelled.
+/// <c>--engine slurm</c> submits one Slurm job-array task per study instead (docs/cluster.md).
 /// </summary>
 internal sealed class BatchCommand : ICliCommand
 {
@@ -35,9 +37,20 @@ internal sealed class BatchCommand : ICliCommand
         var maxDimension = new Option<int?>("--max-dimension") { Description = "Largest rows/columns/slices accepted (default 4096)." };
         var maxFrames = new Option<int?>("--max-frames") { Description = "Largest NumberOfFrames accepted (default 4096)." };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines even on a terminal." };
+        var engine = new Option<string>("--engine") { Description = "Where studies run: local (this machine, default) or slurm (one job-array task per study; see docs/cluster.md).", DefaultValueFactory = _ => "local" };
+        engine.AcceptOnlyFromAmong("local", "slurm");
+        var partition = new Option<string?>("--partition") { Description = "Slurm partition (--engine slurm)." };
+        var account = new Option<string?>("--account") { Description = "Slurm account (--engine slurm)." };
+        var sbatchArgs = new Option<string[]>("--sbatch-arg") { Description = "Further sbatch argument, repeatable, e.g. --sbatch-arg=--qos=short (--engine slurm).", AllowMultipleArgumentsPerToken = false };
+        var taskCommand = new Option<string?>("--task-command") { Description = "Shell text starting bmequant on the nodes (default: this same CLI, e.g. 'dotnet /path/BmeQuant.Cli.dll')." };
+        var taskSetup = new Option<string[]>("--task-setup") { Description = "Shell line run in each task first, repeatable, e.g. 'module load dotnet' (--engine slurm).", AllowMultipleArgumentsPerToken = false };
+        var slurmBin = new Option<string?>("--slurm-bin") { Description = "Folder of sbatch/squeue/scancel (default: $BMEQUANT_SLURM_BIN, else PATH). SLURM_CONF is honoured." };
+        var pollSeconds = new Option<double>("--poll-seconds") { Description = "Seconds between two squeue polls (default 5).", DefaultValueFactory = _ => 5 };
+        var maxRunning = new Option<int?>("--max-running") { Description = "Largest number of tasks running at once per array (--array=…%N)." };
         var command = new Command("batch", "Analyse every study of a manifest: parallel, resumable, with a summary and a results registry.")
         {
             manifest, output, jobs, budget, timeout, requireDeid, retry, rule, k, minLesion, maxFileMb, maxDimension, maxFrames, plain,
+            engine, partition, account, sbatchArgs, taskCommand, taskSetup, slurmBin, pollSeconds, maxRunning,
         };
         command.SetAction(parse =>
         {
@@ -105,6 +118,32 @@ internal sealed class BatchCommand : ICliCommand
             {
                 stderr.WriteLine(ex.Message);
                 return ExitCodes.Usage;
+            }
+
+            if (parse.GetValue(engine) == "slurm")
+            {
+                SlurmOptions slurm;
+                try
+                {
+                    slurm = new SlurmOptions(parse.GetValue(taskCommand) ?? DefaultTaskCommand())
+                    {
+                        Partition = parse.GetValue(partition),
+                        Account = parse.GetValue(account),
+                        SbatchArguments = parse.GetValue(sbatchArgs) ?? [],
+                        TaskSetup = parse.GetValue(taskSetup) ?? [],
+                        MaxRunningTasks = parse.GetValue(maxRunning),
+                        PollInterval = TimeSpan.FromSeconds(parse.GetValue(pollSeconds)),
+                    };
+                    slurm.Validate();
+                }
+                catch (ArgumentException ex)
+                {
+                    stderr.WriteLine(ex.Message);
+                    return ExitCodes.Usage;
+                }
+
+                var bin = parse.GetValue(slurmBin) ?? Environment.GetEnvironmentVariable("BMEQUANT_SLURM_BIN");
+                return RunSlurm(parsed, options, slurm, new SlurmCommandClient(bin), stdout, stderr);
             }
 
             using var stopStarting = new CancellationTokenSource();
@@ -185,6 +224,76 @@ internal sealed class BatchCommand : ICliCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Runs the manifest on Slurm with plain progress lines; Ctrl-C or SIGTERM cancels the submitted jobs and merges what finished.</summary>
+    internal static int RunSlurm(BatchManifest manifest, BatchOptions options, SlurmOptions slurm, ISlurmClient client, TextWriter stdout, TextWriter stderr)
+    {
+        using var cancel = new CancellationTokenSource();
+        void OnCancel(object? sender, ConsoleCancelEventArgs e)
+        {
+            e.Cancel = true;
+            stderr.WriteLine("Cancelling the submitted Slurm jobs (scancel); finished studies are kept.");
+            cancel.Cancel();
+        }
+
+        Console.CancelKeyPress += OnCancel;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            cancel.Cancel();
+        });
+        var gate = new Lock();
+        var progress = new SyncProgress(p =>
+        {
+            lock (gate)
+            {
+                stdout.WriteLine(p.Started ? $"{Stamp()} running {p.Study}" : Line(p, p.Result!));
+            }
+        });
+        try
+        {
+            var summary = SlurmBatchRunner.RunAsync(manifest, options, slurm, client, progress, cancel.Token).GetAwaiter().GetResult();
+            stdout.WriteLine(Totals(summary) + (summary.SlurmJobIds.Count > 0 ? " Slurm job(s): " + string.Join(", ", summary.SlurmJobIds) + "." : " Nothing submitted."));
+            var failed = summary.Studies.Where(s => !s.IsOk).ToArray();
+            if (failed.Length > 0)
+            {
+                stdout.WriteLine($"Failed ({failed.Length}); rerun with --retry-failed to resubmit only these:");
+                foreach (var f in failed)
+                {
+                    stdout.WriteLine($"  line {f.Line.ToString(CultureInfo.InvariantCulture)} ({f.Patient} / {f.Timepoint}) {f.Outcome}: {f.Error}");
+                }
+            }
+
+            stdout.WriteLine($"Summary: {Path.Combine(options.OutputFolder, BatchSummary.CsvFileName)} and {BatchSummary.JsonFileName}; registry: {Path.Combine(options.OutputFolder, Registry.ResultsRegistry.DefaultFileName)}");
+            return ExitCode(summary);
+        }
+        catch (BmeQuantException ex)
+        {
+            stderr.WriteLine(ex.Message);
+            return ExitCodes.CorruptInput;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= OnCancel;
+        }
+    }
+
+    /// <summary>
+    /// Shell text that starts this same CLI on a node: the apphost when running as <c>bmequant</c>, else
+    /// <c>dotnet BmeQuant.Cli.dll</c> with the dotnet host running now (or <c>DOTNET_HOST_PATH</c>, or <c>dotnet</c> on PATH).
+    /// </summary>
+    internal static string DefaultTaskCommand()
+    {
+        var process = Environment.ProcessPath;
+        var name = process is null ? string.Empty : Path.GetFileNameWithoutExtension(process);
+        if (process is not null && (name.Equals("bmequant", StringComparison.OrdinalIgnoreCase) || name.Equals("BmeQuant.Cli", StringComparison.OrdinalIgnoreCase)))
+        {
+            return SlurmBatchRunner.ShellQuote(process);
+        }
+
+        var dotnet = name.Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? process! : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+        return SlurmBatchRunner.ShellQuote(dotnet) + " " + SlurmBatchRunner.ShellQuote(typeof(BatchCommand).Assembly.Location);
     }
 
     /// <summary>0 all ok; 130 cancelled; 2 every study lacked its input; 4 some input corrupt; 8 some refused or failed.</summary>
