@@ -1,7 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using BmeQuant.Dicom;
 using BmeQuant.Dicom.Series;
+using BmeQuant.Dicom.Web;
+using BmeQuant.Pacs;
+using BmeQuant.Imaging;
 using BmeQuant.Quantification;
+using BmeQuant.Reporting;
 
 namespace BmeQuant.Cli.Commands;
 
@@ -10,6 +15,8 @@ namespace BmeQuant.Cli.Commands;
 /// <c>bmequant analyze --stir S [--t1 T] --out D</c> (each a DICOM folder or a NIfTI file), with optional
 /// <c>--bone-mask</c>, <c>--reference-mask</c>, <c>--anatomy</c> and rule options: quantifies bone marrow edema in one
 /// study through the facade and writes findings.json, the masks as NIfTI and a console summary.
+/// <c>bmequant analyze --from-pacs URL --patient ID [--study UID] [--push] --out D</c> pulls the study over DICOMweb
+/// into the cache first and, with <c>--push</c>, stores the DICOM SEG and SR of the result back (never twice).
 /// </summary>
 internal sealed class AnalyzeCommand : ICliCommand
 {
@@ -30,10 +37,17 @@ internal sealed class AnalyzeCommand : ICliCommand
         var studyUid = new Option<string?>("--study-uid") { Description = "When the folder holds several studies: the StudyInstanceUID to analyse." };
         var resample = new Option<bool>("--resample") { Description = "Resample tilted, gapped or irregular DICOM stacks onto a regular grid instead of refusing them." };
 
-        var command = new Command("analyze", "Quantify bone marrow edema in one study (a DICOM study folder, or T1 + fluid-sensitive series).")
+        var command = new Command("analyze", "Quantify bone marrow edema in one study (a DICOM study folder, T1 + fluid-sensitive series, or a study on a PACS).")
         {
             study, stir, t1, boneMask, referenceMask, output, rule, k, minLesion, anatomy, studyUid, resample,
         };
+        var pacs = new PacsConnectionOptions(command, "--from-pacs", urlRequired: false);
+        var patient = new Option<string?>("--patient") { Description = "With --from-pacs: the PatientID whose study is pulled." };
+        var pacsStudy = new Option<string?>("--study") { Description = "With --from-pacs: the StudyInstanceUID (needed when the patient has several studies)." };
+        var push = new Option<bool>("--push") { Description = "With --from-pacs: store the DICOM SEG and SR of the result on the PACS (STOW-RS); instances already stored are not sent again." };
+        command.Add(patient);
+        command.Add(pacsStudy);
+        command.Add(push);
         command.SetAction(async (parse, ct) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -41,7 +55,35 @@ internal sealed class AnalyzeCommand : ICliCommand
             var folder = parse.GetValue(study);
             var stirPath = parse.GetValue(stir);
             var t1Path = parse.GetValue(t1);
-            if (folder is null == stirPath is null)
+            var fromPacs = pacs.HasUrl(parse);
+            DicomWebOptions? pacsOptions = null;
+            if (fromPacs)
+            {
+                if (folder is not null || stirPath is not null || t1Path is not null)
+                {
+                    stderr.WriteLine("--from-pacs replaces the study folder and --stir/--t1; give one of them.");
+                    return ExitCodes.Usage;
+                }
+
+                if (string.IsNullOrWhiteSpace(parse.GetValue(patient)))
+                {
+                    stderr.WriteLine("--from-pacs needs --patient ID.");
+                    return ExitCodes.Usage;
+                }
+
+                if (!pacs.TryCreate(parse, stderr, out var o))
+                {
+                    return ExitCodes.Usage;
+                }
+
+                pacsOptions = o;
+            }
+            else if (parse.GetValue(push) || parse.GetValue(patient) is not null || parse.GetValue(pacsStudy) is not null)
+            {
+                stderr.WriteLine("--patient, --study and --push need --from-pacs URL.");
+                return ExitCodes.Usage;
+            }
+            else if (folder is null == stirPath is null)
             {
                 stderr.WriteLine(folder is null
                     ? "Give a study folder (bmequant analyze STUDY_FOLDER --out D) or the series (--stir S [--t1 T])."
@@ -85,6 +127,18 @@ internal sealed class AnalyzeCommand : ICliCommand
 
             try
             {
+                if (pacsOptions is not null)
+                {
+                    using var client = new DicomWebClient(pacsOptions);
+                    var pulled = await PullOneAsync(client, parse.GetValue(patient)!, parse.GetValue(pacsStudy), pacs.CacheFolder(parse), stdout, stderr, ct).ConfigureAwait(false);
+                    if (pulled is null)
+                    {
+                        return ExitCodes.NoInput;
+                    }
+
+                    folder = new DirectoryInfo(pulled.Folder);
+                }
+
                 var opened = folder is not null
                     ? await BmeQuantStudy.OpenFolderAsync(folder.FullName, openOptions, cancellationToken: ct).ConfigureAwait(false)
                     : await BmeQuantStudy.OpenFilesAsync(stirPath!.FullName, t1Path?.FullName, openOptions, cancellationToken: ct).ConfigureAwait(false);
@@ -94,7 +148,18 @@ internal sealed class AnalyzeCommand : ICliCommand
                 await analysis.WriteAsync(outDir, cancellationToken: ct).ConfigureAwait(false);
                 stdout.Write(analysis.Summary());
                 stdout.WriteLine($"Written: {Path.Combine(outDir, FindingsWriter.FindingsFileName)} and masks (edema, bones, depth-zones, reference .nii.gz).");
+                if (pacsOptions is not null && parse.GetValue(push))
+                {
+                    using var client = new DicomWebClient(pacsOptions);
+                    return await PushOutputsAsync(client, opened, analysis, opened.StudyDate is null ? null : analysis.Label, null, outDir, stdout, stderr, ct).ConfigureAwait(false);
+                }
+
                 return ExitCodes.Ok;
+            }
+            catch (DicomWebException ex)
+            {
+                stderr.WriteLine(ex.Message);
+                return ExitCodes.RemoteFailed;
             }
             catch (StudyOpenException ex)
             {
@@ -113,6 +178,53 @@ internal sealed class AnalyzeCommand : ICliCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Finds the patient's study on the PACS (the one given, or the only one) and pulls it into the cache; null (with a message) when there is none or several.</summary>
+    internal static async Task<PulledStudy?> PullOneAsync(DicomWebClient client, string patientId, string? studyInstanceUid, string cache, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        if (studyInstanceUid is null)
+        {
+            var found = await client.SearchStudiesAsync(new Dictionary<string, string> { ["PatientID"] = patientId }, ct).ConfigureAwait(false);
+            var uids = found.Select(f => f.StudyInstanceUid).Where(u => u.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+            if (uids.Length > 1)
+            {
+                stderr.WriteLine($"Patient '{patientId}' has {uids.Length} studies on the PACS; choose one with --study: {string.Join(", ", found.Select(f => $"{f.StudyInstanceUid} ({f.Get(DicomTag.StudyDate)})"))}.");
+                return null;
+            }
+
+            studyInstanceUid = uids.FirstOrDefault();
+        }
+
+        var studies = studyInstanceUid is null ? [] : await PacsTransfer.PullAsync(client, patientId, studyInstanceUid, cache, cancellationToken: ct).ConfigureAwait(false);
+        if (studies.Count == 0)
+        {
+            stderr.WriteLine($"No study found on the PACS for patient '{patientId}'{(studyInstanceUid is null ? string.Empty : " and study " + studyInstanceUid)}.");
+            return null;
+        }
+
+        stdout.WriteLine("Pulled: " + PacsCommand.Describe(studies[0]));
+        return studies[0];
+    }
+
+    /// <summary>Builds the SEG and SR of an analysis, writes them into <paramref name="outDir"/> and pushes them (skipping those already stored).</summary>
+    internal static async Task<int> PushOutputsAsync(DicomWebClient client, Study study, StudyAnalysis analysis, string? timePoint, IReadOnlyDictionary<string, double>? previousEdemaMm3, string outDir, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        DicomOutputSet outputs;
+        try
+        {
+            outputs = PacsOutputs.Build(study, analysis, timePoint, previousEdemaMm3);
+        }
+        catch (BmeQuantException ex)
+        {
+            stderr.WriteLine("The DICOM SEG and SR could not be built: " + ex.Message);
+            return ExitCodes.CorruptInput;
+        }
+
+        var files = outputs.Write(outDir);
+        stdout.WriteLine($"Written: {string.Join(" and ", files)}.");
+        var results = await PacsTransfer.PushAsync(client, files, ct).ConfigureAwait(false);
+        return PacsCommand.Report(results, stdout, stderr);
     }
 
     private static void WriteStudy(TextWriter output, Study study)

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using BmeQuant.Dicom.Web;
 using BmeQuant.Imaging;
+using BmeQuant.Pacs;
 using BmeQuant.Quantification;
 using BmeQuant.Registry;
 using BmeQuant.Reporting;
@@ -10,7 +12,9 @@ namespace BmeQuant.Cli.Commands;
 /// <summary>
 /// <c>bmequant compare</c>: compares timepoints of one patient: findings.json files, the folders holding them, or
 /// study folders (analysed first through the facade); or, with <c>--patient ID --registry FILE</c> (or
-/// <c>--out-of-batch DIR</c>), every visit of that patient recorded by <c>bmequant batch</c>, ordered by date then timepoint.
+/// <c>--out-of-batch DIR</c>), every visit of that patient recorded by <c>bmequant batch</c>, ordered by date then timepoint;
+/// or, with <c>--from-pacs URL --patient ID [--push]</c>, every study of that patient on a DICOMweb PACS (pulled into the
+/// cache, analysed in date order; <c>--push</c> stores each timepoint's SEG and SR back, never twice).
 /// </summary>
 internal sealed class CompareCommand : ICliCommand
 {
@@ -37,6 +41,9 @@ internal sealed class CompareCommand : ICliCommand
             registryOption,
             batchOption,
         };
+        var pacs = new PacsConnectionOptions(command, "--from-pacs", urlRequired: false);
+        var pushOption = new Option<bool>("--push") { Description = "With --from-pacs: store each timepoint's DICOM SEG and SR on the PACS (STOW-RS); instances already stored are not sent again." };
+        command.Add(pushOption);
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -48,9 +55,36 @@ internal sealed class CompareCommand : ICliCommand
             var reportFolder = parse.GetValue(outOption)!;
             var inv = CultureInfo.InvariantCulture;
             var timepoints = new List<TimepointMeasures>();
+            var pushed = ExitCodes.Ok;
             try
             {
-                if (registryPath is not null)
+                if (pacs.HasUrl(parse))
+                {
+                    if (paths.Length > 0 || registryPath is not null || string.IsNullOrWhiteSpace(patient))
+                    {
+                        error.WriteLine("With --from-pacs give --patient ID and no timepoint paths, --registry or --out-of-batch.");
+                        return ExitCodes.Usage;
+                    }
+
+                    if (!pacs.TryCreate(parse, error, out var pacsOptions))
+                    {
+                        return ExitCodes.Usage;
+                    }
+
+                    var code = FromPacsAsync(pacsOptions, patient, pacs.CacheFolder(parse), reportFolder, parse.GetValue(pushOption), timepoints, output, error, CancellationToken.None).GetAwaiter().GetResult();
+                    if (code is not ExitCodes.Ok and not ExitCodes.Partial)
+                    {
+                        return code;
+                    }
+
+                    pushed = code;
+                }
+                else if (parse.GetValue(pushOption))
+                {
+                    error.WriteLine("--push needs --from-pacs URL.");
+                    return ExitCodes.Usage;
+                }
+                else if (registryPath is not null)
                 {
                     if (paths.Length > 0 || string.IsNullOrWhiteSpace(patient))
                     {
@@ -121,6 +155,16 @@ internal sealed class CompareCommand : ICliCommand
                     }
                 }
             }
+            catch (DicomWebException ex)
+            {
+                error.WriteLine(ex.Message);
+                return ExitCodes.RemoteFailed;
+            }
+            catch (QuantificationException ex)
+            {
+                error.WriteLine("A study was read but could not be quantified: " + ex.Message);
+                return ExitCodes.AnalysisFailed;
+            }
             catch (FileNotFoundException ex)
             {
                 error.WriteLine(ex.Message);
@@ -145,8 +189,58 @@ internal sealed class CompareCommand : ICliCommand
                 output.WriteLine("Wrote " + f);
             }
 
-            return ExitCodes.Ok;
+            return pushed;
         });
         return command;
+    }
+
+    /// <summary>Pulls every study of the patient, analyses each (date order) into the report folder and adds it to <paramref name="timepoints"/>; pushes SEG + SR when asked.</summary>
+    private static async Task<int> FromPacsAsync(DicomWebOptions options, string patient, string cache, string reportFolder, bool push, List<TimepointMeasures> timepoints, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        using var client = new DicomWebClient(options);
+        var studies = await PacsTransfer.PullAsync(client, patient, null, cache, cancellationToken: ct).ConfigureAwait(false);
+        foreach (var s in studies)
+        {
+            output.WriteLine("Pulled: " + PacsCommand.Describe(s));
+        }
+
+        if (studies.Count < 2)
+        {
+            error.WriteLine($"{PacsUrl.Redact(options.BaseUri)}: patient '{patient}' has {studies.Count} stud{(studies.Count == 1 ? "y" : "ies")}; compare needs at least two.");
+            return ExitCodes.NoInput;
+        }
+
+        var dated = studies.All(s => s.StudyDate is not null);
+        var result = ExitCodes.Ok;
+        Dictionary<string, double>? previous = null;
+        for (var i = 0; i < studies.Count; i++)
+        {
+            var s = studies[i];
+            var study = await BmeQuantStudy.OpenFolderAsync(s.Folder, cancellationToken: ct).ConfigureAwait(false);
+            var analysis = await study.AnalyzeAsync(cancellationToken: ct).ConfigureAwait(false);
+            var folder = Path.Combine(reportFolder, string.Create(inv, $"timepoint-{i + 1}"));
+            FindingsWriter.Write(analysis.Findings, folder);
+            output.WriteLine($"Analysed {s.StudyInstanceUid} into {folder}.");
+            var label = s.StudyDate?.ToString("yyyy-MM-dd", inv) ?? s.StudyInstanceUid;
+            var day = dated ? s.StudyDate!.Value.DayNumber - studies[0].StudyDate!.Value.DayNumber : i;
+            timepoints.Add(FindingsAdapter.ReadFindingsJson(Path.Combine(folder, FindingsWriter.FindingsFileName), $"{i + 1}: {label}", day, s.StudyDate));
+            if (push)
+            {
+                var code = await AnalyzeCommand.PushOutputsAsync(client, study, analysis, label, previous, folder, output, error, ct).ConfigureAwait(false);
+                if (code != ExitCodes.Ok)
+                {
+                    result = code == ExitCodes.Partial ? ExitCodes.Partial : code;
+                }
+            }
+
+            previous = new Dictionary<string, double>(StringComparer.Ordinal);
+            foreach (var b in analysis.Findings.Bones.Append(analysis.Findings.Total))
+            {
+                previous[b.Name] = b.EdemaVolumeMm3;
+            }
+        }
+
+        return result;
     }
 }

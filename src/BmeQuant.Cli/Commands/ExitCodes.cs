@@ -20,4 +20,7 @@ internal static class ExitCodes
 
     /// <summary>The inputs were read but could not be quantified (no bone found, automatic bone segmentation unavailable, inputs that do not overlap).</summary>
     public const int AnalysisFailed = 16;
+
+    /// <summary>A PACS (DICOMweb) could not be reached, refused the credentials, or refused a request.</summary>
+    public const int RemoteFailed = 32;
 }

@@ -109,6 +109,13 @@ public sealed class DicomWebClient : IDisposable
     public Task<IReadOnlyList<QidoMatch>> SearchInstancesAsync(string studyInstanceUid, string seriesInstanceUid, CancellationToken cancellationToken = default) =>
         SearchAsync($"studies/{Uri.EscapeDataString(studyInstanceUid)}/series/{Uri.EscapeDataString(seriesInstanceUid)}/instances", null, cancellationToken);
 
+    /// <summary>QIDO-RS: instances of a study matching <paramref name="query"/> (e.g. SOPInstanceUID=…, SeriesInstanceUID=…).</summary>
+    public Task<IReadOnlyList<QidoMatch>> SearchStudyInstancesAsync(string studyInstanceUid, IReadOnlyDictionary<string, string>? query = null, CancellationToken cancellationToken = default) =>
+        SearchAsync($"studies/{Uri.EscapeDataString(studyInstanceUid)}/instances", query, cancellationToken);
+
+    /// <summary>The prefix of the temporary files a retrieve writes before renaming them (left behind only by a killed process).</summary>
+    public const string TempPrefix = ".part-";
+
     /// <summary>WADO-RS: retrieves a study into <paramref name="folder"/> (one file per instance, named by SOP Instance UID); returns the paths.</summary>
     public Task<IReadOnlyList<string>> RetrieveStudyAsync(string studyInstanceUid, string folder, CancellationToken cancellationToken = default) =>
         RetrieveAsync($"studies/{Uri.EscapeDataString(studyInstanceUid)}", folder, cancellationToken);
@@ -116,6 +123,15 @@ public sealed class DicomWebClient : IDisposable
     /// <summary>WADO-RS: retrieves a series into <paramref name="folder"/>; returns the paths.</summary>
     public Task<IReadOnlyList<string>> RetrieveSeriesAsync(string studyInstanceUid, string seriesInstanceUid, string folder, CancellationToken cancellationToken = default) =>
         RetrieveAsync($"studies/{Uri.EscapeDataString(studyInstanceUid)}/series/{Uri.EscapeDataString(seriesInstanceUid)}", folder, cancellationToken);
+
+    /// <summary>WADO-RS: retrieves one instance into <paramref name="folder"/> (named by its SOP Instance UID); returns the path.</summary>
+    public async Task<string> RetrieveInstanceAsync(string studyInstanceUid, string seriesInstanceUid, string sopInstanceUid, string folder, CancellationToken cancellationToken = default)
+    {
+        var files = await RetrieveAsync($"studies/{Uri.EscapeDataString(studyInstanceUid)}/series/{Uri.EscapeDataString(seriesInstanceUid)}/instances/{Uri.EscapeDataString(sopInstanceUid)}", folder, cancellationToken).ConfigureAwait(false);
+        return files.Count == 1
+            ? files[0]
+            : throw new DicomWebException($"WADO-RS instance {sopInstanceUid}: {files.Count} parts received, expected exactly one");
+    }
 
     /// <summary>STOW-RS: stores Part 10 files (streamed from disk), optionally into one study.</summary>
     public async Task<StowResult> StoreAsync(IReadOnlyList<string> files, string? studyInstanceUid = null, CancellationToken cancellationToken = default)
@@ -214,22 +230,21 @@ public sealed class DicomWebClient : IDisposable
         var contentType = response.Content.Headers.ContentType?.ToString();
         var boundary = MultipartReader.Boundary(contentType)
             ?? throw new DicomWebException($"{path}: response Content-Type '{contentType}' is not multipart/related with a boundary");
-        var written = new List<string>();
-        var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            await MultipartReader.ReadAsync(stream, boundary, (index, _) =>
-            {
-                var temp = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $".part-{Environment.ProcessId}-{index:D6}.tmp"));
-                written.Add(temp);
-                return new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-            }, ct).ConfigureAwait(false);
-        }
+        var final = new List<string>();
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        string? pending = null;
 
-        // Name each file by its SOP Instance UID (a re-run overwrites the same names).
-        var final = new List<string>(written.Count);
-        foreach (var temp in written)
+        // Each part is written to a temporary name and renamed to its SOP Instance UID as soon as it is complete, so an
+        // interrupted transfer leaves only whole instances under final names (a re-run overwrites the same names).
+        void Complete()
         {
+            if (pending is null)
+            {
+                return;
+            }
+
+            var temp = pending;
+            pending = null;
             string uid;
             try
             {
@@ -238,12 +253,38 @@ public sealed class DicomWebClient : IDisposable
             catch (DicomException ex)
             {
                 File.Delete(temp);
-                throw new DicomWebException($"{path}: part {Path.GetFileName(temp)} is not a DICOM instance ({ex.Message})", null, ex);
+                throw new DicomWebException($"{path}: part {final.Count + 1} is not a DICOM instance ({ex.Message})", null, ex);
             }
 
             var target = Path.Combine(folder, SafeName(uid) + ".dcm");
             File.Move(temp, target, overwrite: true);
             final.Add(target);
+        }
+
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                await MultipartReader.ReadAsync(stream, boundary, (index, _) =>
+                {
+                    Complete();
+                    var temp = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{TempPrefix}{Environment.ProcessId}-{tag}-{index:D6}.tmp"));
+                    pending = temp;
+                    return new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+                }, ct).ConfigureAwait(false);
+            }
+
+            Complete();
+        }
+        catch
+        {
+            if (pending is not null)
+            {
+                File.Delete(pending);
+            }
+
+            throw;
         }
 
         return final;
