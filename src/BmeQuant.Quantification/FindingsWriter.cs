@@ -59,6 +59,11 @@ public static class FindingsWriter
         var c = CultureInfo.InvariantCulture;
         var t = findings.Total;
         sb.AppendLine(c, $"Edema: {t.EdemaVolumeMilliliters:F2} mL ({t.PercentOfRegion:F1} % of bone), pattern {t.Distribution.Pattern}, {t.Distribution.FociCount} foci, rule {findings.Threshold.Rule} (threshold {findings.Threshold.FluidThreshold:G5}).");
+        if (findings.EdemaFraction is { } model && double.IsFinite(model.FullEdemaFluidSignal))
+        {
+            sb.AppendLine(c, $"Fraction-weighted (partial-volume) edema: {t.FractionWeightedVolumeMilliliters:F2} mL (fully edematous marrow at {model.FullEdemaFluidSignal:G5}, {model.Source}).");
+        }
+
         sb.AppendLine(c, $"Threshold ∓{100 * findings.Sensitivity.Fraction:F0} %: {findings.Sensitivity.VolumeAtLowerThresholdMm3 / 1000:F2} / {findings.Sensitivity.VolumeMm3 / 1000:F2} / {findings.Sensitivity.VolumeAtHigherThresholdMm3 / 1000:F2} mL.");
         if (t.Signal.EdemaToNormalMarrow is { } r)
         {

@@ -123,6 +123,7 @@ public class RealSijTests(ITestOutputHelper output)
         sb.AppendLine(CultureInfo.InvariantCulture, $"mean     {ours,15:F3} {readers,15:F3} {ours / readers,6:F2}   (bar: ratio ≥ 0.90)");
         output.WriteLine(sb.ToString());
         Console.WriteLine(sb.ToString());
+        File.WriteAllText(Path.Combine(TestPaths.NewOutputFolder("real-sij"), "table.txt"), sb.ToString());
     }
 
     internal static Volume<int> Binarize(Volume<int> region)
