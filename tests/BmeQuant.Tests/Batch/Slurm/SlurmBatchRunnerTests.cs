@@ -13,8 +13,8 @@ public sealed class SlurmBatchRunnerTests
     private static string Row(string patient, string timepoint, string visitFolder) =>
         $"{patient},{timepoint},2026-01-05,knee,{visitFolder}/t1.nii,{visitFolder}/stir.nii,{visitFolder}/bones.nii";
 
-    /// <summary>Four good visits and one truncated copy (line 6), relative paths.</summary>
-    private static (string Root, BatchManifest Manifest) Dataset(string name)
+    /// <summary>The first <paramref name="good"/> of four visits (lines 2…) and, when asked, a truncated copy (P3, the last line); relative paths.</summary>
+    private static (string Root, BatchManifest Manifest) Dataset(string name, int good = 4, bool broken = true)
     {
         var root = TestPaths.NewOutputFolder(name);
         for (var v = 1; v <= 4; v++)
@@ -24,14 +24,14 @@ public sealed class SlurmBatchRunnerTests
 
         BatchTestData.CopyTree(Path.Combine(root, "in", "visit2"), Path.Combine(root, "in", "broken"));
         BatchTestData.Truncate(Path.Combine(root, "in", "broken", "stir.nii"), 0.6);
-        var path = BatchTestData.Manifest(root, Header,
+        string[] rows =
         [
             Row("P1", "T0", "in/visit1"),
             Row("P1", "T1", "in/visit2"),
             Row("P2", "T0", "in/visit3"),
             Row("P2", "T1", "in/visit4"),
-            Row("P3", "T0", "in/broken"),
-        ]);
+        ];
+        var path = BatchTestData.Manifest(root, Header, broken ? [.. rows.Take(good), Row("P3", "T0", "in/broken")] : rows.Take(good));
         return (root, BatchManifest.Read(path));
     }
 
@@ -93,7 +93,7 @@ public sealed class SlurmBatchRunnerTests
     [Fact]
     public async Task RunAsync_Rerun_NothingSubmittedThenRetryFailedResubmitsOnlyTheFailure()
     {
-        var (root, manifest) = Dataset("slurm-fake-rerun");
+        var (root, manifest) = Dataset("slurm-fake-rerun", good: 2);
         var ct = TestContext.Current.CancellationToken;
         var options = Options(root, "out");
         await SlurmBatchRunner.RunAsync(manifest, options, Slurm(), new FakeSlurmClient(), cancellationToken: ct);
@@ -102,7 +102,7 @@ public sealed class SlurmBatchRunnerTests
         var again = await SlurmBatchRunner.RunAsync(manifest, options, Slurm(), second, cancellationToken: ct);
         Assert.Empty(second.Submitted);
         Assert.Empty(again.SlurmJobIds);
-        Assert.Equal(4, again.Studies.Count(s => s.Outcome == BatchOutcome.AlreadyDone));
+        Assert.Equal(2, again.Studies.Count(s => s.Outcome == BatchOutcome.AlreadyDone));
         Assert.Equal(BatchOutcome.FailedEarlier, again.Studies.Single(s => s.Patient == "P3").Outcome);
 
         var third = new FakeSlurmClient();
@@ -111,9 +111,9 @@ public sealed class SlurmBatchRunnerTests
         Assert.Single(third.Submitted[0].Tasks);
         var run = Directory.GetDirectories(Path.Combine(root, "out", SlurmRunPlan.RunsFolder)).OrderBy(d => File.GetCreationTimeUtc(Path.Combine(d, SlurmRunPlan.FileName))).Last();
         var plan = SlurmRunPlan.Read(run);
-        Assert.Equal(6, Assert.Single(plan.Tasks).Line);
+        Assert.Equal(4, Assert.Single(plan.Tasks).Line);
         Assert.Equal(BatchOutcome.CorruptInput, retried.Studies.Single(s => s.Patient == "P3").Outcome);
-        Assert.Equal(4, retried.Studies.Count(s => s.Outcome == BatchOutcome.AlreadyDone));
+        Assert.Equal(2, retried.Studies.Count(s => s.Outcome == BatchOutcome.AlreadyDone));
     }
 
     [Theory]
@@ -122,38 +122,38 @@ public sealed class SlurmBatchRunnerTests
     [InlineData("FAILED", "/bin/bash: line 9: dotnet: command not found", BatchOutcome.Error, "dotnet: command not found")]
     public async Task RunAsync_TaskEndsWithoutResult_OutcomeFromStateAndLogAndRecordedAsFailure(string state, string log, BatchOutcome expected, string message)
     {
-        var (root, manifest) = Dataset("slurm-fake-dies");
+        var (root, manifest) = Dataset("slurm-fake-dies", good: 2, broken: false);
         var ct = TestContext.Current.CancellationToken;
         var fake = new FakeSlurmClient();
-        fake.Dying[2] = (state, log);
+        fake.Dying[1] = (state, log);
         var options = Options(root, "out");
         var summary = await SlurmBatchRunner.RunAsync(manifest, options, Slurm(), fake, cancellationToken: ct);
 
-        var dead = summary.Studies.Single(s => s.Line == 4);
+        var dead = summary.Studies.Single(s => s.Line == 3);
         Assert.Equal(expected, dead.Outcome);
         Assert.Contains(message, dead.Error, StringComparison.Ordinal);
-        Assert.Contains("line 4 (P2 / T0)", dead.Error, StringComparison.Ordinal);
-        Assert.Contains("task 100_2", dead.Error, StringComparison.Ordinal);
-        Assert.Equal(3, summary.Studies.Count(s => s.Outcome == BatchOutcome.Succeeded));
-        Assert.False(Directory.Exists(Path.Combine(root, "out", "P2", "T0")));
+        Assert.Contains("line 3 (P1 / T1)", dead.Error, StringComparison.Ordinal);
+        Assert.Contains("task 100_1", dead.Error, StringComparison.Ordinal);
+        Assert.Equal(1, summary.Studies.Count(s => s.Outcome == BatchOutcome.Succeeded));
+        Assert.False(Directory.Exists(Path.Combine(root, "out", "P1", "T1")));
 
         // Listed as a failure: a plain rerun does not resubmit it, --retry-failed does (and it now succeeds).
         var again = await SlurmBatchRunner.RunAsync(manifest, options, Slurm(), new FakeSlurmClient(), cancellationToken: ct);
-        Assert.Equal(BatchOutcome.FailedEarlier, again.Studies.Single(s => s.Line == 4).Outcome);
+        Assert.Equal(BatchOutcome.FailedEarlier, again.Studies.Single(s => s.Line == 3).Outcome);
         var retry = new FakeSlurmClient();
         var retried = await SlurmBatchRunner.RunAsync(manifest, options with { RetryFailed = true }, Slurm(), retry, cancellationToken: ct);
-        Assert.Equal(2, retry.Submitted.Sum(s => s.Tasks.Length));
-        Assert.Equal(BatchOutcome.Succeeded, retried.Studies.Single(s => s.Line == 4).Outcome);
+        Assert.Equal(1, retry.Submitted.Sum(s => s.Tasks.Length));
+        Assert.Equal(BatchOutcome.Succeeded, retried.Studies.Single(s => s.Line == 3).Outcome);
     }
 
     [Fact]
     public async Task RunAsync_SbatchRefuses_StudiesReportTheErrorAndAreNotRememberedAsFailures()
     {
-        var (root, manifest) = Dataset("slurm-fake-refused");
+        var (root, manifest) = Dataset("slurm-fake-refused", good: 2, broken: false);
         var ct = TestContext.Current.CancellationToken;
         var options = Options(root, "out");
         var summary = await SlurmBatchRunner.RunAsync(manifest, options, Slurm(), new FakeSlurmClient { SubmitError = "error: invalid partition specified: short" }, cancellationToken: ct);
-        Assert.All(summary.Studies.Where(s => s.Patient != "P3"), s =>
+        Assert.All(summary.Studies, s =>
         {
             Assert.Equal(BatchOutcome.Error, s.Outcome);
             Assert.Contains("invalid partition specified", s.Error, StringComparison.Ordinal);
@@ -161,26 +161,26 @@ public sealed class SlurmBatchRunnerTests
 
         var fake = new FakeSlurmClient();
         var again = await SlurmBatchRunner.RunAsync(manifest, options, Slurm(), fake, cancellationToken: ct);
-        Assert.Equal(5, fake.Submitted.Sum(s => s.Tasks.Length));
-        Assert.Equal(4, again.Studies.Count(s => s.Outcome == BatchOutcome.Succeeded));
+        Assert.Equal(2, fake.Submitted.Sum(s => s.Tasks.Length));
+        Assert.Equal(2, again.Studies.Count(s => s.Outcome == BatchOutcome.Succeeded));
     }
 
     [Fact]
     public async Task RunAsync_CancelledWhileQueued_JobsCancelledAndStudiesReportedCancelled()
     {
-        var (root, manifest) = Dataset("slurm-fake-cancel");
+        var (root, manifest) = Dataset("slurm-fake-cancel", good: 2, broken: false);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         var fake = new FakeSlurmClient { Hold = true, OnQuery = cts.Cancel };
         var summary = await SlurmBatchRunner.RunAsync(manifest, Options(root, "out"), Slurm(), fake, cancellationToken: cts.Token);
         Assert.Equal(["100"], fake.CancelledJobs);
         Assert.True(summary.Cancelled);
-        Assert.Equal(5, summary.Studies.Count);
+        Assert.Equal(2, summary.Studies.Count);
         Assert.All(summary.Studies, s => Assert.Equal(BatchOutcome.Cancelled, s.Outcome));
 
         // Cancelled tasks are not failures: the next run submits them again.
         var next = new FakeSlurmClient();
         await SlurmBatchRunner.RunAsync(manifest, Options(root, "out"), Slurm(), next, cancellationToken: TestContext.Current.CancellationToken);
-        Assert.Equal(5, next.Submitted.Sum(s => s.Tasks.Length));
+        Assert.Equal(2, next.Submitted.Sum(s => s.Tasks.Length));
     }
 
     [Fact]
