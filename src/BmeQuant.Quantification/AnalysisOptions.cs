@@ -63,12 +63,11 @@ public sealed record AnalysisOptions
     /// <summary>
     /// A lesion's edge: its voxels whose fluid signal has risen at least this fraction of the way from the normal-marrow
     /// median to the lesion's core (the median of the lesion's fluid signal at the rule's threshold). With linear
-    /// partial-volume mixing this keeps the voxels at least that fraction as edematous as the core (default 0.4: the
-    /// visibly hyperintense marrow readers outline; agreement with the real sacroiliac readers is flat for 0.2–0.4 and
-    /// falls above, see docs/methods.md). For "at least half-edematous marrow" set
-    /// <see cref="MinimumEdemaFraction"/>. 0 keeps every voxel above the rule's threshold.
+    /// partial-volume mixing this keeps the voxels at least that fraction as edematous as the core (default 0.6: at
+    /// lesion edges softened by partial volume the edge lands near half edematous). 0 keeps every voxel above the
+    /// rule's threshold.
     /// </summary>
-    public double LesionEdgeFraction { get; init; } = 0.4;
+    public double LesionEdgeFraction { get; init; } = 0.6;
 
     /// <summary>
     /// Binary edema volume: when above 0, a lesion voxel counts only when its estimated edema fraction (partial-volume
@@ -126,6 +125,32 @@ public sealed record AnalysisOptions
     /// <summary>Refine the T1-to-fluid alignment by rigid registration when they disagree (default true).</summary>
     public bool RegisterSeries { get; init; } = true;
 
+    /// <summary>
+    /// The rigid refinement of T1 is used only when it raises the mutual information of the two series over the
+    /// bone region by at least this fraction (default 0.02 = 2 %) ...
+    /// </summary>
+    public double RegistrationMinimumGain { get; init; } = 0.02;
+
+    /// <summary>
+    /// ... and moves the bone region by at least this RMS distance (default 0.5 mm); smaller corrections are within
+    /// the registration's own repeatability and the geometry-only alignment is kept.
+    /// </summary>
+    public double RegistrationMinimumCorrectionMm { get; init; } = 0.5;
+
+    /// <summary>
+    /// Estimate a smooth multiplicative bias field (coil sensitivity) of each series inside the bones (N4-style) and
+    /// divide it out before the reference is measured (default false: the phantom and real-scan accuracy figures in
+    /// docs/methods.md were measured without it; turn it on for strongly inhomogeneous surface-coil images).
+    /// </summary>
+    public bool CorrectBiasField { get; init; }
+
+    /// <summary>
+    /// Per-bone reference: a bone whose own normal-marrow median (fluid-sensitive or T1) differs from the joint's by
+    /// more than this fraction is thresholded against its own reference (default 0.25 = 25 %; 0 = always per bone;
+    /// +∞ = one reference for all bones). Not used when a reference mask is given.
+    /// </summary>
+    public double PerBoneReferenceDifference { get; init; } = 0.25;
+
     /// <summary>Bounds the work of parallel loops (default -1 = all cores).</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
@@ -154,6 +179,9 @@ public sealed record AnalysisOptions
         Check(double.IsFinite(SmoothingSigmaMm) && SmoothingSigmaMm >= 0, nameof(SmoothingSigmaMm), SmoothingSigmaMm, "finite and ≥ 0 mm");
         Check(double.IsFinite(SurfaceMarginMm) && SurfaceMarginMm >= 0, nameof(SurfaceMarginMm), SurfaceMarginMm, "finite and ≥ 0 mm");
         Check(LesionEdgeFraction is >= 0 and < 1, nameof(LesionEdgeFraction), LesionEdgeFraction, "in [0, 1)");
+        Check(double.IsFinite(RegistrationMinimumGain) && RegistrationMinimumGain >= 0, nameof(RegistrationMinimumGain), RegistrationMinimumGain, "finite and ≥ 0");
+        Check(double.IsFinite(RegistrationMinimumCorrectionMm) && RegistrationMinimumCorrectionMm >= 0, nameof(RegistrationMinimumCorrectionMm), RegistrationMinimumCorrectionMm, "finite and ≥ 0 mm");
+        Check(PerBoneReferenceDifference >= 0, nameof(PerBoneReferenceDifference), PerBoneReferenceDifference, "≥ 0 (+∞ = never)");
         Check(MinimumEdemaFraction is >= 0 and < 1, nameof(MinimumEdemaFraction), MinimumEdemaFraction, "in [0, 1)");
         Check(double.IsFinite(MinimumLesionVolumeMm3) && MinimumLesionVolumeMm3 >= 0, nameof(MinimumLesionVolumeMm3), MinimumLesionVolumeMm3, "finite and ≥ 0 mm³");
         Check(double.IsFinite(FillHolesUpToMm3) && FillHolesUpToMm3 >= 0, nameof(FillHolesUpToMm3), FillHolesUpToMm3, "finite and ≥ 0 mm³");

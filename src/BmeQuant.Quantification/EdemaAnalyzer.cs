@@ -3,6 +3,7 @@ using System.Reflection;
 using BmeQuant.Imaging;
 using BmeQuant.Imaging.Filters;
 using BmeQuant.Quantification.Internal;
+using BmeQuant.Quantification.Internal.Pipeline;
 using BmeQuant.Quantification.Internal.Edema;
 
 namespace BmeQuant.Quantification;
@@ -30,7 +31,7 @@ public static class EdemaAnalyzer
         var grid = fluidRaw.Geometry;
 
         // 1. T1 onto the fluid-sensitive grid.
-        var (t1Raw, alignment) = SeriesAlignment.Align(fluidRaw, input.T1, options, notes);
+        var (t1Raw, alignment) = SeriesAlignment.Align(fluidRaw, input.T1, options, notes, input.BoneLabels);
         cancellationToken.ThrowIfCancellationRequested();
 
         // 3. Bones.
@@ -65,6 +66,7 @@ public static class EdemaAnalyzer
         }
 
         var bones = BoneGeometry.Compute(labels, boneLabelList, options, cancellationToken);
+        (fluidRaw, t1Raw) = IntensityCorrection.CorrectBias(fluidRaw, t1Raw, bones.Union, options, notes);
 
         // 2. Smoothing in-plane (x and y of the analysis grid) and inside the bones only (normalised convolution),
         // so that neither soft tissue nor joint fluid bleeds into the marrow at the cortex.
@@ -78,6 +80,7 @@ public static class EdemaAnalyzer
             referenceMask = rm.Geometry.IsSameGrid(grid) ? rm : Resampler.ResampleNearest(rm, grid);
         }
 
+        (fluid, t1) = IntensityCorrection.EqualizeBones(fluid, t1, labels, boneLabelList, names, bones.Union, bones.SurfaceDepthMm, referenceMask, options, notes);
         var reference = ReferenceEstimator.Estimate(fluid, t1, bones.Union, bones.SurfaceDepthMm, referenceMask);
         var rule = ThresholdRule.Create(options, reference, t1 is not null);
         var muscleLevels = MuscleEstimator.Estimate(fluid, t1, bones, reference);
@@ -145,8 +148,6 @@ public static class EdemaAnalyzer
         {
             notes.Add("Normal-marrow reference estimated from fatty marrow (T1 at or above the bone median, ≥ 1 mm from the surface), using the median and lower half of its fluid-sensitive distribution.");
         }
-
-        notes.Add("No bias-field correction was applied before the reference was measured (the smoothing and robust statistics absorb slow intensity drifts only partly).");
 
         return new EdemaFindings
         {

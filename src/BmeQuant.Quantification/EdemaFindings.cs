@@ -88,7 +88,14 @@ public sealed record InputProvenance(
 /// <param name="ResidualMisalignmentMm">Estimated remaining misalignment in mm (RMS displacement over the bone region after the chosen method), or null when not measured.</param>
 /// <param name="RegistrationCorrectionMm">RMS displacement applied by rigid registration over the bone region, or null.</param>
 /// <param name="Note">What was done and why.</param>
-public sealed record AlignmentReport(string Method, double? ResidualMisalignmentMm, double? RegistrationCorrectionMm, string Note);
+public sealed record AlignmentReport(string Method, double? ResidualMisalignmentMm, double? RegistrationCorrectionMm, string Note)
+{
+    /// <summary>Translation (x, y, z in mm, patient LPS) of the applied rigid refinement at the registration region's centre (fluid-sensitive → T1 point), or null when none was applied.</summary>
+    public IReadOnlyList<double>? TranslationMm { get; init; }
+
+    /// <summary>Rotation angle in degrees of the applied rigid refinement, or null when none was applied.</summary>
+    public double? RotationDegrees { get; init; }
+}
 
 /// <summary>Normal-marrow reference statistics (modality values).</summary>
 /// <param name="Source">"mask" or "estimated".</param>

@@ -1,13 +1,19 @@
 using System.Globalization;
 using BmeQuant.Imaging;
 using BmeQuant.Imaging.Filters;
+using BmeQuant.Imaging.Registration;
+using BmeQuant.Quantification.Internal.Pipeline;
 
 namespace BmeQuant.Quantification.Internal;
 
-/// <summary>Brings the T1 series onto the fluid-sensitive grid through patient geometry.</summary>
+/// <summary>
+/// Brings the T1 series onto the fluid-sensitive grid through patient geometry, then (when
+/// <see cref="AnalysisOptions.RegisterSeries"/>) refines it by rigid mutual-information registration on a bone-region
+/// crop and keeps the refinement only when it clearly improves the match (<see cref="T1Registration"/>).
+/// </summary>
 internal static class SeriesAlignment
 {
-    public static (Volume<float>? T1, AlignmentReport Report) Align(Volume<float> fluid, Volume<float>? t1, AnalysisOptions options, List<string> notes)
+    public static (Volume<float>? T1, AlignmentReport Report) Align(Volume<float> fluid, Volume<float>? t1, AnalysisOptions options, List<string> notes, Volume<int>? boneLabels = null)
     {
         if (t1 is null)
         {
@@ -25,7 +31,10 @@ internal static class SeriesAlignment
             throw new QuantificationException(string.Create(CultureInfo.InvariantCulture, $"The T1 series ({t1.Geometry}) covers {overlap:P1} of the fluid-sensitive series ({fluid.Geometry}) in patient space; expected them to image the same joint."));
         }
 
-        var resampled = Resampler.Resample(t1, fluid.Geometry, Interpolation.Linear, float.NaN);
+        var refinement = options.RegisterSeries ? T1Registration.Refine(fluid, t1, boneLabels, options, notes) : null;
+        var resampled = refinement is { Applied: true } r
+            ? RigidRegistration.ResampleMoving(t1, fluid.Geometry, r.Transform, float.NaN)
+            : Resampler.Resample(t1, fluid.Geometry, Interpolation.Linear, float.NaN);
         var nan = 0L;
         foreach (var v in resampled.Data)
         {
@@ -37,11 +46,33 @@ internal static class SeriesAlignment
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"T1 does not cover {100.0 * nan / resampled.Length:F1} % of the fluid-sensitive grid; T1 support is absent there."));
         }
 
-        return (resampled, new AlignmentReport(
-            "geometry",
-            null,
-            null,
-            string.Create(CultureInfo.InvariantCulture, $"T1 resampled (trilinear) onto the fluid-sensitive grid through patient coordinates ({overlap:P0} overlap); rigid refinement {(options.RegisterSeries ? "not available in this build" : "disabled")}, residual misalignment not measured.")));
+        var geometryText = string.Create(CultureInfo.InvariantCulture, $"T1 resampled (trilinear) onto the fluid-sensitive grid through patient coordinates ({overlap:P0} overlap)");
+        if (refinement is null)
+        {
+            var why = options.RegisterSeries ? "rigid refinement could not run (see notes)" : "rigid refinement disabled (AnalysisOptions.RegisterSeries = false)";
+            return (resampled, new AlignmentReport("geometry", null, null, $"{geometryText}; {why}; residual misalignment not measured."));
+        }
+
+        var tr = refinement.Transform;
+        var transformText = string.Create(
+            CultureInfo.InvariantCulture,
+            $"rigid transform fluid→T1: translation ({tr.TranslationMm.X:F2}, {tr.TranslationMm.Y:F2}, {tr.TranslationMm.Z:F2}) mm (|t| {tr.TranslationMagnitudeMm:F2} mm) at the region centre, rotation {tr.RotationAngleDegrees:F2}° about ({tr.RotationAxis.X:F3}, {tr.RotationAxis.Y:F3}, {tr.RotationAxis.Z:F3}); mutual information {-refinement.MetricBefore:F4} → {-refinement.MetricAfter:F4} nats ({100 * refinement.RelativeGain:F1} %) over the {refinement.RegionDescription}");
+        var report = refinement.Applied
+            ? new AlignmentReport(
+                "geometry+rigid",
+                refinement.RepeatabilityRmsMm,
+                refinement.CorrectionRmsMm,
+                string.Create(CultureInfo.InvariantCulture, $"{geometryText}, refined by rigid registration; {transformText}. Misalignment before refinement {refinement.CorrectionRmsMm:F2} mm RMS over the region, residual after {refinement.RepeatabilityRmsMm:F2} mm (repeatability from a start 1 mm / 1° away)."))
+            {
+                TranslationMm = [tr.TranslationMm.X, tr.TranslationMm.Y, tr.TranslationMm.Z],
+                RotationDegrees = tr.RotationAngleDegrees,
+            }
+            : new AlignmentReport(
+                "geometry",
+                refinement.CorrectionRmsMm,
+                null,
+                string.Create(CultureInfo.InvariantCulture, $"{geometryText}; rigid refinement checked and not applied (needs ≥ {100 * options.RegistrationMinimumGain:F1} % more mutual information and ≥ {options.RegistrationMinimumCorrectionMm:F2} mm of correction): {transformText}. Residual misalignment of the geometry {refinement.CorrectionRmsMm:F2} mm RMS over the region."));
+        return (resampled, report);
     }
 
     /// <summary>Fraction of the voxel centres of <paramref name="a"/> (sampled on a coarse lattice) that fall inside <paramref name="b"/>.</summary>
