@@ -63,11 +63,12 @@ public sealed record AnalysisOptions
     /// <summary>
     /// A lesion's edge: its voxels whose fluid signal has risen at least this fraction of the way from the normal-marrow
     /// median to the lesion's core (the median of the lesion's fluid signal at the rule's threshold). With linear
-    /// partial-volume mixing this keeps the voxels at least that fraction as edematous as the core (default 0.6: at
-    /// lesion edges softened by partial volume the edge lands near half edematous). 0 keeps every voxel above the
-    /// rule's threshold.
+    /// partial-volume mixing this keeps the voxels at least that fraction as edematous as the core (default 0.4: the
+    /// visibly hyperintense marrow readers outline; agreement with the real sacroiliac readers is flat for 0.2–0.4 and
+    /// falls above, see docs/methods.md). For "at least half-edematous marrow" set
+    /// <see cref="MinimumEdemaFraction"/>. 0 keeps every voxel above the rule's threshold.
     /// </summary>
-    public double LesionEdgeFraction { get; init; } = 0.6;
+    public double LesionEdgeFraction { get; init; } = 0.4;
 
     /// <summary>
     /// Binary edema volume: when above 0, a lesion voxel counts only when its estimated edema fraction (partial-volume

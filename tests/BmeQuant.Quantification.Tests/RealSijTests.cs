@@ -26,8 +26,12 @@ public class RealSijTests(ITestOutputHelper output)
     /// <summary>
     /// The bar is ours ≥ 0.90 × the readers' mutual Dice. Not met yet (see docs/methods.md, "Validation"):
     /// this asserts the measured level as a regression floor (<see cref="RegressionFloor"/>) and prints the table.
+    /// Measured 0.835 × with region and reference masks, 0.80 × with the region mask only.
     /// </summary>
-    private const double RegressionFloor = 0.75;
+    private const double RegressionFloor = 0.83;
+
+    /// <summary>Regression floor without the reference mask (reference estimated; measured 0.80 ×).</summary>
+    private const double RegressionFloorWithoutReference = 0.79;
 
     [Fact]
     public void Analyze_WithRegionAndReferenceMasks_AgreesWithReadersAboveTheRegressionFloor()
@@ -54,11 +58,14 @@ public class RealSijTests(ITestOutputHelper output)
             Assert.Skip($"Real SIJ scans not found in {s_folder} (set BMEQUANT_REAL_SIJ).");
         }
 
-        // Reference estimated from the marrow itself: reported, not held to the bar (the readers' reference is the
-        // only information about where normal marrow is in these scans).
+        // Reference estimated from the marrow itself: reported and held at a regression floor, not at the bar
+        // (the readers' reference is the only information about where normal marrow is in these scans).
         var results = subjects.Select(s => Run(s, withMasks: false)).ToList();
         Print("with region mask, reference estimated", results);
         Assert.All(results, r => Assert.True(r.VolumeMl > 0, $"{r.Subject}: no edema found where readers outlined {r.ReaderMeanVolumeMl:F2} mL."));
+        var ours = results.Average(r => r.MeanDiceVsReaders);
+        var readers = results.Average(r => r.ReadersMutualDice);
+        Assert.True(ours >= RegressionFloorWithoutReference * readers, string.Create(CultureInfo.InvariantCulture, $"Without the reference mask: mean Dice vs readers {ours:F3} < {RegressionFloorWithoutReference} × readers' mutual Dice {readers:F3}."));
     }
 
     private SubjectResult Run(string dir, bool withMasks)
