@@ -6,7 +6,7 @@ namespace BmeQuant.Benchmarks.Series;
 /// <summary>
 /// Generates the benchmark folders once (seeded) under $TMPDIR/bmequant-bench-series: <c>discovery-5000</c> (5,000
 /// single-frame 64×64 MR files in 25 series of 200 slices, nested two levels) and <c>assembly-200</c> (one 200-slice
-/// 256×256 series). compare_peers.sh reads the same folders with pydicom+numpy and dcm2niix.
+/// 256×256 series). benchmarks/scripts/series_peers.sh --set synthetic reads the same folders with pydicom+numpy and dcm2niix.
 /// </summary>
 internal static class SeriesBenchmarkData
 {
