@@ -10,6 +10,9 @@ internal static class SeriesRenderer
     /// <summary>Clearance (in units of the voxel's half diagonal) above which a voxel is taken as homogeneous.</summary>
     private const double HomogeneityMargin = 1.5;
 
+    /// <summary>Most evaluated sample points per voxel kept for reuse.</summary>
+    private const int MaxAnchors = 16;
+
     public static PhantomSeries Render(Scene scene, PhantomSpec spec, int visitIndex, int acquisitionIndex)
     {
         var model = scene.Model;
@@ -61,6 +64,7 @@ internal static class SeriesRenderer
         Parallel.For(0, geometry.SizeZ, k =>
         {
             Span<int> counts = stackalloc int[boneCount + 1];
+            var anchors = new Anchor[MaxAnchors];
             var rng = SplitMix64.ForStream(spec.Seed, visitIndex + 1, acquisitionIndex + 1, k + 1);
             var img = image.Slice(k);
             var lab = labels.Slice(k);
@@ -95,6 +99,16 @@ internal static class SeriesRenderer
                         var shiftY = cj * (jitter.NextSigned() * 0.5 / n);
                         var shiftZ = ck * (jitter.NextSigned() * 0.5 * thicknessInIndex / n);
                         var qs = qc + shiftX + shiftY + shiftZ;
+
+                        // Anchors: evaluated points whose clearance (trusted to 1/HomogeneityMargin, as for the
+                        // voxel centre) covers nearby samples; a covered sample takes the anchor's value unevaluated.
+                        var anchorCount = 0;
+                        if (clearance > 0)
+                        {
+                            anchors[0] = new Anchor(qc, Square(clearance / HomogeneityMargin), sv);
+                            anchorCount = 1;
+                        }
+
                         for (var sz = 0; sz < n; sz++)
                         {
                             var pz = qs + (ck * offThrough[sz]);
@@ -103,7 +117,32 @@ internal static class SeriesRenderer
                                 var py = pz + (cj * offIn[sy]);
                                 for (var sx = 0; sx < n; sx++)
                                 {
-                                    scene.Evaluate(py + (ci * offIn[sx]), out var s);
+                                    var ps = py + (ci * offIn[sx]);
+                                    var covered = -1;
+                                    for (var a = anchorCount - 1; a >= 0; a--)
+                                    {
+                                        var d = ps - anchors[a].Point;
+                                        if (d.Dot(d) < anchors[a].Reach2)
+                                        {
+                                            covered = a;
+                                            break;
+                                        }
+                                    }
+
+                                    SampleValue s;
+                                    if (covered >= 0)
+                                    {
+                                        s = anchors[covered].Value;
+                                    }
+                                    else
+                                    {
+                                        var cs = scene.Evaluate(ps, out s);
+                                        if (cs > 0 && anchorCount < anchors.Length)
+                                        {
+                                            anchors[anchorCount++] = new Anchor(ps, Square(cs / HomogeneityMargin), s);
+                                        }
+                                    }
+
                                     signal += Mix(table, s);
                                     fraction += s.Edema;
                                     counts[s.Bone + 1]++;
@@ -156,6 +195,8 @@ internal static class SeriesRenderer
 
         return new PhantomSeries(acquisitionIndex, acquisition, sequence, image, labels, edema, signals, sigma, motion);
     }
+
+    private static double Square(double x) => x * x;
 
     /// <summary>A fixed hash of a voxel index (independent of the seed: partial volume does not change with the noise seed).</summary>
     private static ulong VoxelHash(int i, int j, int k) =>
@@ -218,4 +259,7 @@ internal static class SeriesRenderer
             return 1 - (0.5 * _amplitude) + (_amplitude * g / _coils.Length);
         }
     }
+
+    /// <summary>An evaluated point, the squared radius around it with the same value, and that value.</summary>
+    private readonly record struct Anchor(Vector3D Point, double Reach2, SampleValue Value);
 }
