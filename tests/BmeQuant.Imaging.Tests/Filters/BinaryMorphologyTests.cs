@@ -98,6 +98,39 @@ public class BinaryMorphologyTests
         Assert.Equal(27, StructuringElement.Box26().Offsets.Count);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(101)]
+    public void SliceThresholdSweeps_SimdPath_EqualScalarPath(int length)
+    {
+        // Distances on a coarse grid so many equal the threshold exactly; +∞ where a slice has no site.
+        var rng = new Random(length);
+        var d = new float[length];
+        var start = new byte[length];
+        for (var i = 0; i < length; i++)
+        {
+            d[i] = rng.Next(8) == 0 ? float.PositiveInfinity : rng.Next(20) * 0.25f;
+            start[i] = (byte)rng.Next(2);
+        }
+
+        foreach (var threshold in new[] { 0f, 2.5f, 4.75f })
+        {
+            byte[] orSimd = [.. start], orScalar = [.. start], andSimd = [.. start], andScalar = [.. start];
+            SliceDistanceMorphology.OrWithin(d, threshold, orSimd, allowSimd: true);
+            SliceDistanceMorphology.OrWithin(d, threshold, orScalar, allowSimd: false);
+            SliceDistanceMorphology.AndBeyond(d, threshold, andSimd, allowSimd: true);
+            SliceDistanceMorphology.AndBeyond(d, threshold, andScalar, allowSimd: false);
+            Assert.Equal(orScalar, orSimd);
+            Assert.Equal(andScalar, andSimd);
+            for (var i = 0; i < length; i++)
+            {
+                Assert.Equal(start[i] == 1 || d[i] <= threshold ? 1 : 0, orScalar[i]);
+                Assert.Equal(start[i] == 1 && d[i] > threshold ? 1 : 0, andScalar[i]);
+            }
+        }
+    }
+
     [Fact]
     public void Dilate_NegativeRadius_Throws()
     {
