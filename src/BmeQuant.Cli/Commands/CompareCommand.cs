@@ -43,7 +43,9 @@ internal sealed class CompareCommand : ICliCommand
         };
         var pacs = new PacsConnectionOptions(command, "--from-pacs", urlRequired: false);
         var pushOption = new Option<bool>("--push") { Description = "With --from-pacs: store each timepoint's DICOM SEG and SR on the PACS (STOW-RS); instances already stored are not sent again." };
+        var boneMasksOption = new Option<FileInfo[]>("--bone-mask") { Description = "With --from-pacs: a bone label map (NIfTI) per study, in date order (repeat the option); default: automatic bone segmentation.", Arity = ArgumentArity.ZeroOrMore };
         command.Add(pushOption);
+        command.Add(boneMasksOption);
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -71,7 +73,7 @@ internal sealed class CompareCommand : ICliCommand
                         return ExitCodes.Usage;
                     }
 
-                    var code = FromPacsAsync(pacsOptions, patient, pacs.CacheFolder(parse), reportFolder, parse.GetValue(pushOption), timepoints, output, error, CancellationToken.None).GetAwaiter().GetResult();
+                    var code = FromPacsAsync(pacsOptions, patient, pacs.CacheFolder(parse), reportFolder, parse.GetValue(pushOption), parse.GetValue(boneMasksOption) ?? [], timepoints, output, error, CancellationToken.None).GetAwaiter().GetResult();
                     if (code is not ExitCodes.Ok and not ExitCodes.Partial)
                     {
                         return code;
@@ -79,9 +81,9 @@ internal sealed class CompareCommand : ICliCommand
 
                     pushed = code;
                 }
-                else if (parse.GetValue(pushOption))
+                else if (parse.GetValue(pushOption) || parse.GetValue(boneMasksOption) is { Length: > 0 })
                 {
-                    error.WriteLine("--push needs --from-pacs URL.");
+                    error.WriteLine("--push and --bone-mask need --from-pacs URL.");
                     return ExitCodes.Usage;
                 }
                 else if (registryPath is not null)
@@ -195,7 +197,7 @@ internal sealed class CompareCommand : ICliCommand
     }
 
     /// <summary>Pulls every study of the patient, analyses each (date order) into the report folder and adds it to <paramref name="timepoints"/>; pushes SEG + SR when asked.</summary>
-    private static async Task<int> FromPacsAsync(DicomWebOptions options, string patient, string cache, string reportFolder, bool push, List<TimepointMeasures> timepoints, TextWriter output, TextWriter error, CancellationToken ct)
+    private static async Task<int> FromPacsAsync(DicomWebOptions options, string patient, string cache, string reportFolder, bool push, FileInfo[] boneMasks, List<TimepointMeasures> timepoints, TextWriter output, TextWriter error, CancellationToken ct)
     {
         var inv = CultureInfo.InvariantCulture;
         using var client = new DicomWebClient(options);
@@ -211,13 +213,20 @@ internal sealed class CompareCommand : ICliCommand
             return ExitCodes.NoInput;
         }
 
+        if (boneMasks.Length > 0 && boneMasks.Length != studies.Count)
+        {
+            error.WriteLine($"{boneMasks.Length} --bone-mask given for {studies.Count} studies; give one per study in date order, or none.");
+            return ExitCodes.Usage;
+        }
+
         var dated = studies.All(s => s.StudyDate is not null);
         var result = ExitCodes.Ok;
         Dictionary<string, double>? previous = null;
         for (var i = 0; i < studies.Count; i++)
         {
             var s = studies[i];
-            var study = await BmeQuantStudy.OpenFolderAsync(s.Folder, cancellationToken: ct).ConfigureAwait(false);
+            var openOptions = boneMasks.Length == 0 ? null : StudyOpenOptions.Default with { BoneMaskPath = boneMasks[i].FullName };
+            var study = await BmeQuantStudy.OpenFolderAsync(s.Folder, openOptions, cancellationToken: ct).ConfigureAwait(false);
             var analysis = await study.AnalyzeAsync(cancellationToken: ct).ConfigureAwait(false);
             var folder = Path.Combine(reportFolder, string.Create(inv, $"timepoint-{i + 1}"));
             FindingsWriter.Write(analysis.Findings, folder);

@@ -114,6 +114,45 @@ public class DicomWebClientTests
     }
 
     [Fact]
+    public async Task RetrieveSeries_CutInTheSecondPart_KeepsTheFirstInstanceUnderItsNameAndNoPartialFile()
+    {
+        var first = Instance("1.2.3.1", 5000, 1);
+        var body = Multipart("boundary-42", first, Instance("1.2.3.2", 5000, 2));
+        var cut = body.AsSpan(0, body.Length - 3000).ToArray();
+        using var handler = new FakeHandler((_, _) =>
+        {
+            var content = new ByteArrayContent(cut);
+            content.Headers.TryAddWithoutValidation("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=boundary-42");
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
+        });
+        using var client = new DicomWebClient(new DicomWebOptions { BaseUri = new Uri("http://pacs/") }, handler);
+        var folder = TestPaths.NewOutputFolder("wado-cut");
+
+        await Assert.ThrowsAsync<DicomWebException>(() => client.RetrieveSeriesAsync("1.2", "1.2.3", folder, TestContext.Current.CancellationToken));
+
+        Assert.Equal(["1.2.3.1.dcm"], Directory.GetFiles(folder).Select(Path.GetFileName));
+        Assert.Equal(first, await File.ReadAllBytesAsync(Path.Combine(folder, "1.2.3.1.dcm"), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task RetrieveInstance_OnePart_RequestsTheInstancePathAndReturnsTheFile()
+    {
+        var part = Instance("1.2.3.9", 300, 9);
+        using var handler = new FakeHandler((_, _) =>
+        {
+            var content = new ByteArrayContent(Multipart("boundary-42", part));
+            content.Headers.TryAddWithoutValidation("Content-Type", "multipart/related; type=\"application/dicom\"; boundary=boundary-42");
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = content };
+        });
+        using var client = new DicomWebClient(new DicomWebOptions { BaseUri = new Uri("http://pacs/dicom-web/") }, handler);
+
+        var file = await client.RetrieveInstanceAsync("1.2", "1.2.3", "1.2.3.9", TestPaths.NewOutputFolder("wado-one"), TestContext.Current.CancellationToken);
+
+        Assert.Equal("http://pacs/dicom-web/studies/1.2/series/1.2.3/instances/1.2.3.9", handler.Requests[0].RequestUri!.ToString());
+        Assert.Equal(part, await File.ReadAllBytesAsync(file, TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Search_ServerErrorsThenSuccess_RetriesWithBasicAuth()
     {
         using var handler = new FakeHandler((_, call) => call < 2
