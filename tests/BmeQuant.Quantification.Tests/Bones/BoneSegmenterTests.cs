@@ -21,12 +21,12 @@ public class BoneSegmenterTests(ITestOutputHelper output)
         { PhantomAnatomy.Knee, "Femur", 0.9 },
         { PhantomAnatomy.Knee, "Tibia", 0.9 },
         { PhantomAnatomy.Knee, "Patella", 0.9 },
-        { PhantomAnatomy.Knee, "Fibula", 0.65 },
+        { PhantomAnatomy.Knee, "Fibula", 0.7 },
         { PhantomAnatomy.Hip, "Femur", 0.9 },
         { PhantomAnatomy.Hip, "Acetabulum", 0.9 },
         { PhantomAnatomy.Ankle, "Tibia", 0.9 },
         { PhantomAnatomy.Ankle, "Calcaneus", 0.9 },
-        { PhantomAnatomy.Ankle, "Talus", 0.85 },
+        { PhantomAnatomy.Ankle, "Talus", 0.9 },
         { PhantomAnatomy.Ankle, "Navicular", 0.9 },
         { PhantomAnatomy.Ankle, "Cuboid", 0.9 },
         { PhantomAnatomy.Ankle, "MedialCuneiform", 0.9 },
@@ -66,14 +66,14 @@ public class BoneSegmenterTests(ITestOutputHelper output)
 
     /// <summary>
     /// Edema is dark on T1 and bright on the fluid-sensitive series, like joint fluid: it must still end up inside
-    /// the bone. Measured on these phantoms: hip and sacroiliac ≥ 95 %; knee about 60 % and ankle about 26 % (the
-    /// subchondral cortex under the lesion is lost to partial volume in 3.5 mm slices, so the lesion is not
-    /// enclosed): the floors below are those levels less a margin. The bar (95 %) is not met there.
+    /// the bone. Measured on these phantoms: knee, hip and sacroiliac 100 %, ankle 93.7 % (the rest lies at the edge
+    /// slices of the talar dome, where the slice cuts the surface tangentially and the bone outline itself is lost to
+    /// partial volume). Floors: the 95 % except the ankle (90 %).
     /// </summary>
     [Theory]
-    [InlineData(PhantomAnatomy.Knee, 0.55)]
+    [InlineData(PhantomAnatomy.Knee, 0.95)]
     [InlineData(PhantomAnatomy.Hip, 0.95)]
-    [InlineData(PhantomAnatomy.Ankle, 0.2)]
+    [InlineData(PhantomAnatomy.Ankle, 0.9)]
     [InlineData(PhantomAnatomy.Sacroiliac, 0.95)]
     public void Segment_PhantomWithEdema_TruthEdemaInsideTheBones(PhantomAnatomy anatomy, double floor)
     {
@@ -129,6 +129,37 @@ public class BoneSegmenterTests(ITestOutputHelper output)
         Assert.True(ml <= limitMl, string.Create(CultureInfo.InvariantCulture, $"{anatomy}: {ml:F2} mL of fat > 3 mm from any bone labelled bone (limit {limitMl} mL)"));
     }
 
+    /// <summary>
+    /// Filling edema must not swallow joint fluid, cartilage or soft tissue: voxels labelled bone that lie more than
+    /// 1.5 mm from every phantom bone. Measured: knee and SIJ 0 mL, hip 0.12 mL (1.6 mL when the hip joint space was
+    /// taken into the acetabulum during development), ankle 4.1 mL (the fibula/subcutaneous fat of the test above).
+    /// </summary>
+    [Theory]
+    [InlineData(PhantomAnatomy.Knee, 0.3)]
+    [InlineData(PhantomAnatomy.Hip, 0.5)]
+    [InlineData(PhantomAnatomy.Ankle, 5.0)]
+    [InlineData(PhantomAnatomy.Sacroiliac, 0.3)]
+    public void Segment_PhantomWithEdema_LittleTissueOutsideTheBonesLabelled(PhantomAnatomy anatomy, double limitMl)
+    {
+        var (c, labels, _) = Segment(anatomy);
+        var truthBone = c.Fluid.BoneLabels.CreateLike<byte>();
+        for (var i = 0; i < truthBone.Length; i++)
+        {
+            truthBone.Data[i] = (byte)(c.Fluid.BoneLabels.Data[i] > 0 ? 1 : 0);
+        }
+
+        var toBone = DistanceTransform.OutsideMm(truthBone);
+        long outside = 0;
+        for (var i = 0; i < labels.Length; i++)
+        {
+            outside += labels.Data[i] > 0 && toBone.Data[i] > 1.5 ? 1 : 0;
+        }
+
+        var ml = outside * labels.Geometry.VoxelVolumeMm3 / 1000;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{anatomy}: {ml:F2} mL labelled bone > 1.5 mm from every phantom bone"));
+        Assert.True(ml <= limitMl, string.Create(CultureInfo.InvariantCulture, $"{anatomy}: {ml:F2} mL labelled bone > 1.5 mm from every phantom bone (limit {limitMl} mL)"));
+    }
+
     [Fact]
     public void Segment_UniformImages_ThrowsQuantificationException()
     {
@@ -140,16 +171,28 @@ public class BoneSegmenterTests(ITestOutputHelper output)
         Assert.Throws<QuantificationException>(() => BoneSegmenter.Segment(fluid, t1, Anatomy.Knee, AnalysisOptions.Default, [], TestContext.Current.CancellationToken));
     }
 
-    [Fact(Skip = "Known failing: the automatic knee bones leave the subchondral lesion open at the articular surface (about 60 % enclosed), so the analysis drops it as boundary partial volume and finds 0 mm³ against 2233 mm³ with the phantom's labels.")]
-    public void Analyze_KneeWithoutBoneMask_EdemaVolumeWithin25PercentOfRunWithPhantomLabels()
+    /// <summary>
+    /// Analysis without a bone mask on the knee phantom: the automatic bones must hold the subchondral lesion (it used
+    /// to be left open at the articular surface and dropped, 0 mm³). The volume is compared with the truth mask (edema
+    /// fraction ≥ 0.5): the automatic bones may add at most 10 percentage points to the edema segmenter's own error
+    /// with the phantom's labels (that error belongs to the edema segmentation, not to the bones), and never more
+    /// than 50 % in all. Measured 2026-11-29 (edema segmenter of that day): 2420 mm³ automatic, 2606 mm³ with the
+    /// phantom's labels (−7 %), 1965 mm³ truth (+23 % automatic, +33 % with labels); an earlier edema segmenter gave
+    /// 2111 / 2180 / 1965 mm³.
+    /// </summary>
+    [Fact]
+    public void Analyze_KneeWithoutBoneMask_EdemaVolumeCloseToTruthAndToRunWithPhantomLabels()
     {
         var c = BonePhantoms.Get(PhantomAnatomy.Knee);
         var labels = new Volume<int>(c.Fluid.Geometry);
+        long truthVoxels = 0;
         for (var i = 0; i < labels.Length; i++)
         {
             labels.Data[i] = c.Fluid.BoneLabels.Data[i];
+            truthVoxels += c.Fluid.EdemaFraction.Data[i] >= 0.5 ? 1 : 0;
         }
 
+        var truthMm3 = truthVoxels * c.Fluid.Geometry.VoxelVolumeMm3;
         var automatic = new StudyInput(c.Fluid.Image, c.T1.Image) { Anatomy = Anatomy.Knee };
         var given = automatic with
         {
@@ -163,10 +206,16 @@ public class BoneSegmenterTests(ITestOutputHelper output)
         Assert.Equal("automatic", auto.Inputs.BoneLabels);
         Assert.Contains(auto.Bones, b => b.Name == "Femur");
         Assert.Contains(auto.Notes, n => n.StartsWith("Bones segmented automatically", StringComparison.Ordinal));
-        var error = Math.Abs(auto.Total.EdemaVolumeMm3 - withLabels.Total.EdemaVolumeMm3) / withLabels.Total.EdemaVolumeMm3;
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"edema {auto.Total.EdemaVolumeMm3:F0} mm³ automatic vs {withLabels.Total.EdemaVolumeMm3:F0} mm³ with the phantom's labels ({error:P1}); truth {c.Study.Visits[0].Truth.TotalEdemaVolumeMm3:F0} mm³"));
+        var vsLabels = (auto.Total.EdemaVolumeMm3 - withLabels.Total.EdemaVolumeMm3) / withLabels.Total.EdemaVolumeMm3;
+        var vsTruth = (auto.Total.EdemaVolumeMm3 - truthMm3) / truthMm3;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"edema {auto.Total.EdemaVolumeMm3:F0} mm³ automatic vs {withLabels.Total.EdemaVolumeMm3:F0} mm³ with the phantom's labels ({vsLabels:P1}); truth mask {truthMm3:F0} mm³ ({vsTruth:P1})"));
         Assert.True(withLabels.Total.EdemaVolumeMm3 > 0, "No edema found with the phantom's own labels.");
-        Assert.True(error <= 0.25, string.Create(CultureInfo.InvariantCulture, $"Automatic bones change the edema volume by {error:P1} (> 25 %)."));
+        Assert.True(Math.Abs(vsLabels) <= 0.1, string.Create(CultureInfo.InvariantCulture, $"Automatic bones change the edema volume by {vsLabels:P1} (> 10 %)."));
+        var labelsVsTruth = (withLabels.Total.EdemaVolumeMm3 - truthMm3) / truthMm3;
+        var truthTolerance = Math.Min(0.5, Math.Abs(labelsVsTruth) + 0.1);
+        Assert.True(Math.Abs(vsTruth) <= truthTolerance, string.Create(CultureInfo.InvariantCulture, $"Automatic-bone edema volume {auto.Total.EdemaVolumeMm3:F0} mm³ is {vsTruth:P1} from the truth mask's {truthMm3:F0} mm³ (tolerance {truthTolerance:P0}: with the phantom's labels {labelsVsTruth:P1}, plus 10 points, at most 50 %)."));
+        var femur = auto.Bones.Single(b => b.Name == "Femur");
+        Assert.True(femur.EdemaVolumeMm3 >= 0.9 * auto.Total.EdemaVolumeMm3, "The lesion lies in the femur.");
     }
 
     private static (BonePhantoms.Case Case, Volume<int> Labels, IReadOnlyDictionary<int, string> Names) Segment(PhantomAnatomy anatomy)

@@ -23,6 +23,9 @@ internal sealed record TissueLevels(double AirT1, double SoftT1, double SoftFlui
     /// <summary>Cortex: T1 below half of soft tissue.</summary>
     public float DarkT1Threshold => (float)(0.5 * SoftT1);
 
+    /// <summary>Cortex in the walls that enclose edema: T1 below soft tissue (the thin plate under a lesion is blurred by partial volume).</summary>
+    public float WallT1Threshold => (float)SoftT1;
+
     /// <summary>Cortex: fluid-sensitive signal below half of soft tissue.</summary>
     public float DarkFluidThreshold => (float)(0.5 * SoftFluid);
 }
@@ -43,7 +46,10 @@ internal sealed record SegmentedBones(Volume<int> Labels, IReadOnlyList<BoneCand
 /// narrow necks (seeds from a one-voxel erosion grown back geodesically). Each bone is then completed: regions
 /// enclosed by its marrow and the cortex around it (edema, red marrow: dark on T1) are filled when they touch the
 /// marrow over a quarter of their boundary, and the cortex shell (dark on the fluid-sensitive series within
-/// <see cref="CortexShellMm"/>) is added.
+/// <see cref="CortexShellMm"/>) is added. Edema under an articular surface is enclosed by a thin, blurred plate:
+/// the walls take cortex as dark on the fluid-sensitive series and below soft tissue on T1, sealed by
+/// <see cref="WallSealMm"/>; a bite left open where the plate is lost is restored by a per-slice closing of the
+/// bone (<see cref="BiteClosingMm"/>) when it touches the marrow.
 /// </summary>
 internal static class MarrowBoneSegmenter
 {
@@ -74,17 +80,23 @@ internal static class MarrowBoneSegmenter
     /// <summary>Gaps in the walls (marrow and cortex) up to twice this wide are closed before enclosed regions are found.</summary>
     public const double WallClosingMm = 2.5;
 
+    /// <summary>The walls are thickened by this much before enclosed regions are found (seals one-voxel gaps in a thin cortex line).</summary>
+    public const double WallSealMm = 1.0;
+
     /// <summary>Thickness of the cortex shell added around the marrow.</summary>
     public const double CortexShellMm = 2.0;
 
+    /// <summary>Closing radius, within each slice, that restores an articular surface across a bite of edema.</summary>
+    public const double BiteClosingMm = 10;
+
+    /// <summary>A bite joins the bone when at least this fraction of its boundary is this bone's marrow.</summary>
+    public const double BiteMarrowContact = 0.25;
+
+    /// <summary>Slice spacing that makes the 3-D closing act within slices (beyond any radius used here).</summary>
+    private const double PerSliceSpacingMm = 1e6;
+
     /// <summary>Closing radius smoothing the marrow outline (partial volume with trabeculae and cortex).</summary>
     public const double MarrowClosingMm = 1.5;
-
-    /// <summary>Development hook: receives intermediate measurements when set.</summary>
-    internal static Action<string>? Trace { get; set; }
-
-    /// <summary>Development hook: receives intermediate masks when set.</summary>
-    internal static Action<string, Volume<byte>>? TraceMask { get; set; }
 
     /// <summary>Segments the bones of a study; <paramref name="t1"/> must lie on the grid of <paramref name="fluid"/>.</summary>
     public static SegmentedBones Run(Volume<float> fluid, Volume<float> t1, CancellationToken cancellationToken)
@@ -119,10 +131,6 @@ internal static class MarrowBoneSegmenter
         }
 
         var bodyDepth = DistanceTransform.InsideMm(body);
-        Trace?.Invoke($"levels {levels}");
-        TraceMask?.Invoke("fat", fatLike);
-        TraceMask?.Invoke("body", body);
-        TraceMask?.Invoke("dark", dark);
         cancellationToken.ThrowIfCancellationRequested();
 
         // Fat-like components that are marrow.
@@ -134,6 +142,10 @@ internal static class MarrowBoneSegmenter
         // Complete each bone inside a box around its marrow.
         var labels = marrowLabels.Clone();
         var fluidDark = Threshold.Band(fluid, float.MinValue, levels.DarkFluidThreshold);
+
+        // Walls around edema: the cortex under a lesion is thin and blurred by the lesion on both sides; dark on the
+        // fluid-sensitive series and below soft tissue on T1 is enough there (fat, bright on T1, is excluded).
+        var wallDark = Both(Both(fluidDark.Clone(), Threshold.Band(t1, float.MinValue, levels.WallT1Threshold)), body);
         for (var b = 1; b <= boneCount; b++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -143,7 +155,7 @@ internal static class MarrowBoneSegmenter
             }
 
             var box = tight.Grow(g, EnclosureSearchMm);
-            var region = CompleteBone(box, marrowLabels, b, box.Crop(dark), box.Crop(fluidDark));
+            var region = CompleteBone(box, marrowLabels, b, box.Crop(wallDark), box.Crop(fluidDark));
             var r = region.Data;
             var nx = box.SizeX;
             for (var k = 0; k < box.SizeZ; k++)
@@ -216,60 +228,10 @@ internal static class MarrowBoneSegmenter
     private static (Volume<int> Labels, int Count) SelectMarrow(Volume<int> regions, int n, Volume<byte> darkNear, Volume<float> bodyDepth)
     {
         var g = regions.Geometry;
-
-        // Boundary measured as physical face area (an x face is spacing y × spacing z, and so on).
-        var areaX = g.Spacing.Y * g.Spacing.Z;
-        var areaY = g.Spacing.X * g.Spacing.Z;
-        var areaZ = g.Spacing.X * g.Spacing.Y;
-        var faces = new double[n + 1];
-        var cortexFaces = new double[n + 1];
-        var voxels = new long[n + 1];
-        var minDepth = new float[n + 1];
-        Array.Fill(minDepth, float.PositiveInfinity);
-        var contact = new Dictionary<(int, int), double>();
         var l = regions.Data;
-        var near = darkNear.Data;
-        var depth = bodyDepth.Data;
-        int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ, slice = nx * ny;
-        for (var k = 0; k < nz; k++)
-        {
-            for (var j = 0; j < ny; j++)
-            {
-                var row = nx * (j + (ny * k));
-                for (var i = 0; i < nx; i++)
-                {
-                    var at = row + i;
-                    var c = l[at];
-                    if (c == 0)
-                    {
-                        continue;
-                    }
-
-                    voxels[c]++;
-                    minDepth[c] = Math.Min(minDepth[c], depth[at]);
-                    Face(i > 0, at - 1, areaX);
-                    Face(i < nx - 1, at + 1, areaX);
-                    Face(j > 0, at - nx, areaY);
-                    Face(j < ny - 1, at + nx, areaY);
-                    Face(k > 0, at - slice, areaZ);
-                    Face(k < nz - 1, at + slice, areaZ);
-
-                    void Face(bool inside, int other, double area)
-                    {
-                        // Faces against another fat region are not boundary (a bone split from its neighbour).
-                        if (inside && l[other] == 0)
-                        {
-                            faces[c] += area;
-                            cortexFaces[c] += near[other] * area;
-                        }
-                        else if (inside && l[other] != c)
-                        {
-                            contact[(c, l[other])] = contact.GetValueOrDefault((c, l[other])) + area;
-                        }
-                    }
-                }
-            }
-        }
+        var stats = new MarrowFaces(regions.Data, darkNear.Data, bodyDepth.Data, n);
+        VisitFaces(g, regions.Data, ref stats);
+        var (faces, cortexFaces, voxels, minDepth, contact) = (stats.Faces, stats.CortexFaces, stats.Voxels, stats.MinDepth, stats.Contact);
 
         var remap = new int[n + 1];
         var count = 0;
@@ -284,7 +246,6 @@ internal static class MarrowBoneSegmenter
             var fraction = cortexFaces[c] / faces[c];
             var needed = minDepth[c] < 3 ? 2 * MarrowCortexFraction : MarrowCortexFraction;
             var keep = fraction >= needed;
-            Trace?.Invoke($"fat region {c}: {volume:F0} mm3, cortex fraction {fraction:F2}, min body depth {minDepth[c]:F1} mm -> {keep}");
             if (keep)
             {
                 remap[c] = ++count;
@@ -306,7 +267,6 @@ internal static class MarrowBoneSegmenter
                 .FirstOrDefault();
             if (best != 0)
             {
-                Trace?.Invoke($"fat region {c} joins region {best}");
                 remap[c] = -best;
             }
         }
@@ -493,9 +453,10 @@ internal static class MarrowBoneSegmenter
         }
 
         // Walls: the marrow grown by one voxel (it then meets the cortex across the partial-volume ring) and the
-        // cortex (dark on both series) near it, never another bone's marrow.
-        // Cortex near this bone's marrow (not another bone's marrow) makes walls; small gaps in the walls (cortex lost to partial volume where it runs obliquely through a thick slice) are closed.
+        // cortex near it, never another bone's marrow; small gaps in the walls (cortex lost to partial volume where it
+        // runs obliquely through a thick slice) are closed.
         var distance = DistanceTransform.OutsideMm(marrow);
+        var nearDark = BinaryMorphology.Dilate(dark, WallSealMm).Data;
         var marrowWall = new Volume<byte>(marrow.Geometry);
         var walls = new Volume<byte>(marrow.Geometry);
         var mw = marrowWall.Data;
@@ -505,8 +466,9 @@ internal static class MarrowBoneSegmenter
             var own = other[i] == 0;
             wl[i] = (byte)(m[i] != 0 || (own && distance.Data[i] <= MarrowWallMm) || (dark.Data[i] != 0 && own && distance.Data[i] <= EnclosureSearchMm) ? 1 : 0);
 
-            // Marrow side of the walls (for the contact test): near the marrow and not cortex.
-            mw[i] = (byte)(m[i] != 0 || (own && dark.Data[i] == 0 && distance.Data[i] <= MarrowWallMm + WallClosingMm) ? 1 : 0);
+            // Marrow side of the walls (for the contact test): near the marrow and not cortex, nor next to it (the
+            // sealing below thickens the cortex by that much; cartilage there is not marrow).
+            mw[i] = (byte)(m[i] != 0 || (own && nearDark[i] == 0 && distance.Data[i] <= MarrowWallMm + WallClosingMm) ? 1 : 0);
         }
 
         walls = BinaryMorphology.Close(walls, WallClosingMm);
@@ -516,26 +478,41 @@ internal static class MarrowBoneSegmenter
             wl[i] &= (byte)(other[i] ^ 1);
         }
 
-        // Regions enclosed by the walls, within a slice or in 3-D.
-        var filled = HoleFilling.FillPerSlice(walls);
-        var filled3D = HoleFilling.Fill(walls);
+        // Regions enclosed by the walls, within a slice or in 3-D. The walls are thickened by WallSealMm first: a
+        // cortex line one voxel thick with one-voxel gaps (partial volume) is not bridged by a closing.
+        var sealedWalls = BinaryMorphology.Dilate(walls, WallSealMm);
+        var sw = sealedWalls.Data;
+        for (var i = 0; i < n; i++)
+        {
+            sw[i] &= (byte)(other[i] ^ 1);
+        }
+
+        var filled = HoleFilling.FillPerSlice(sealedWalls);
+        var filled3D = HoleFilling.Fill(sealedWalls);
         TensorPrimitives.BitwiseOr<byte>(filled.Data, filled3D.Data, filled.Data);
         var holes = new Volume<byte>(marrow.Geometry);
         var anyHole = false;
         for (var i = 0; i < n; i++)
         {
-            if (filled.Data[i] != 0 && wl[i] == 0 && other[i] == 0)
+            if (filled.Data[i] != 0 && sw[i] == 0 && other[i] == 0)
             {
                 holes.Data[i] = 1;
                 anyHole = true;
             }
         }
 
-        // Interior: marrow and the enclosed regions that touch the marrow enough, closed (partial-volume rings).
+        // Interior: marrow and the enclosed regions that touch the marrow enough (given back the voxel the sealing
+        // took from them where it is not cortex), closed (partial-volume rings).
         var core = marrow.Clone();
         if (anyHole)
         {
-            AddEnclosed(holes, marrowWall, walls, core);
+            var enclosed = new Volume<byte>(marrow.Geometry);
+            AddEnclosed(holes, marrowWall, sealedWalls, enclosed);
+            var rim = BinaryMorphology.Dilate(enclosed, WallSealMm);
+            for (var i = 0; i < n; i++)
+            {
+                core.Data[i] |= (byte)(enclosed.Data[i] | (rim.Data[i] & (dark.Data[i] ^ 1) & (other[i] ^ 1)));
+            }
         }
 
         var interior = BinaryMorphology.Close(core, MarrowClosingMm);
@@ -555,67 +532,59 @@ internal static class MarrowBoneSegmenter
             }
         }
 
-        return HoleFilling.Fill(interior);
+        var bone = HoleFilling.Fill(interior);
+        AddSurfaceBites(bone, marrowWall, other);
+        return bone;
     }
 
-    /// <summary>Adds to <paramref name="interior"/> each enclosed region whose wall contact is at least <see cref="EnclosedMarrowContact"/> marrow.</summary>
-    private static void AddEnclosed(Volume<byte> holes, Volume<byte> marrow, Volume<byte> walls, Volume<byte> interior)
+    /// <summary>
+    /// Adds the bites in the bone's outline that open onto a joint: edema (or red marrow) under an articular surface
+    /// whose cortex is lost to partial volume is neither marrow nor enclosed. The bone is closed within each slice by
+    /// <see cref="BiteClosingMm"/> (a convex articular surface is restored across the bite); what the closing adds
+    /// joins the bone where it touches this bone's marrow over at least <see cref="BiteMarrowContact"/> of its
+    /// boundary (a concavity between bone and soft tissue lies outside the cortex and touches no marrow).
+    /// </summary>
+    private static void AddSurfaceBites(Volume<byte> bone, Volume<byte> marrowSide, byte[] other)
+    {
+        var g = bone.Geometry;
+        var flat = new Volume<byte>(g.WithSpacing(new Vector3D(g.Spacing.X, g.Spacing.Y, PerSliceSpacingMm)), bone.Data);
+        var envelope = BinaryMorphology.Close(flat, BiteClosingMm);
+        var candidates = new Volume<byte>(g);
+        var any = false;
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            if (envelope.Data[i] != 0 && bone.Data[i] == 0 && other[i] == 0)
+            {
+                candidates.Data[i] = 1;
+                any = true;
+            }
+        }
+
+        if (any)
+        {
+            AddEnclosed(candidates, marrowSide, null, bone, BiteMarrowContact);
+        }
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="interior"/> each region of <paramref name="holes"/> whose boundary touches
+    /// <paramref name="marrow"/> over at least <paramref name="minimumContact"/> of its faces; the boundary is the
+    /// faces against <paramref name="walls"/>, or against any voxel outside the region when it is null.
+    /// </summary>
+    private static void AddEnclosed(Volume<byte> holes, Volume<byte> marrow, Volume<byte>? walls, Volume<byte> interior, double minimumContact = EnclosedMarrowContact)
     {
         var g = holes.Geometry;
         var labeling = ConnectedComponents.Label(holes, Connectivity.Face6);
         var count = labeling.Count;
-        var wallFaces = new long[count + 1];
-        var marrowFaces = new long[count + 1];
         var l = labeling.Labels.Data;
-        var m = marrow.Data;
-        var w = walls.Data;
-        int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ, slice = nx * ny;
-        for (var k = 0; k < nz; k++)
-        {
-            for (var j = 0; j < ny; j++)
-            {
-                var row = nx * (j + (ny * k));
-                for (var i = 0; i < nx; i++)
-                {
-                    var at = row + i;
-                    var c = l[at];
-                    if (c == 0)
-                    {
-                        continue;
-                    }
-
-                    Face(i > 0, at - 1);
-                    Face(i < nx - 1, at + 1);
-                    Face(j > 0, at - nx);
-                    Face(j < ny - 1, at + nx);
-                    Face(k > 0, at - slice);
-                    Face(k < nz - 1, at + slice);
-
-                    void Face(bool inside, int other)
-                    {
-                        if (inside && w[other] != 0)
-                        {
-                            wallFaces[c]++;
-                            marrowFaces[c] += m[other];
-                        }
-                    }
-                }
-            }
-        }
-
-        if (Trace is not null)
-        {
-            foreach (var comp in labeling.Components.Where(x => x.VoxelCount >= 50))
-            {
-                Trace($"  enclosed {comp.VoxelCount} voxels at {comp.CentroidMm}: marrow contact {marrowFaces[comp.Label]} of {wallFaces[comp.Label]}");
-            }
-        }
-
+        var stats = new EnclosedFaces(l, marrow.Data, walls?.Data, count);
+        VisitFaces(g, l, ref stats);
+        var (wallFaces, marrowFaces) = (stats.WallFaces, stats.MarrowFaces);
         var it = interior.Data;
         for (var i = 0; i < l.Length; i++)
         {
             var c = l[i];
-            if (c != 0 && marrowFaces[c] > 0 && marrowFaces[c] >= EnclosedMarrowContact * wallFaces[c])
+            if (c != 0 && marrowFaces[c] > 0 && marrowFaces[c] >= minimumContact * wallFaces[c])
             {
                 it[i] = 1;
             }
@@ -670,5 +639,133 @@ internal static class MarrowBoneSegmenter
         }
 
         return new SegmentedBones(labels, bones, levels);
+    }
+
+    /// <summary>
+    /// Visits every voxel with a non-zero label and each of its faces against a 6-neighbour inside the grid
+    /// (the face area is that of the shared face in mm²).
+    /// </summary>
+    private static void VisitFaces<TVisitor>(ImageGeometry g, int[] labels, ref TVisitor visitor)
+        where TVisitor : struct, IFaceVisitor
+    {
+        var areaX = g.Spacing.Y * g.Spacing.Z;
+        var areaY = g.Spacing.X * g.Spacing.Z;
+        var areaZ = g.Spacing.X * g.Spacing.Y;
+        int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ, slice = nx * ny;
+        for (var k = 0; k < nz; k++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                var row = nx * (j + (ny * k));
+                for (var i = 0; i < nx; i++)
+                {
+                    var at = row + i;
+                    var c = labels[at];
+                    if (c == 0)
+                    {
+                        continue;
+                    }
+
+                    visitor.Voxel(at, c);
+                    if (i > 0)
+                    {
+                        visitor.Face(c, at - 1, areaX);
+                    }
+
+                    if (i < nx - 1)
+                    {
+                        visitor.Face(c, at + 1, areaX);
+                    }
+
+                    if (j > 0)
+                    {
+                        visitor.Face(c, at - nx, areaY);
+                    }
+
+                    if (j < ny - 1)
+                    {
+                        visitor.Face(c, at + nx, areaY);
+                    }
+
+                    if (k > 0)
+                    {
+                        visitor.Face(c, at - slice, areaZ);
+                    }
+
+                    if (k < nz - 1)
+                    {
+                        visitor.Face(c, at + slice, areaZ);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Receives the labelled voxels and their faces from <see cref="VisitFaces"/>.</summary>
+    private interface IFaceVisitor
+    {
+        /// <summary>A voxel of region <paramref name="label"/> at flat index <paramref name="at"/>.</summary>
+        void Voxel(int at, int label);
+
+        /// <summary>A face of region <paramref name="label"/> against the voxel at flat index <paramref name="neighbour"/>.</summary>
+        void Face(int label, int neighbour, double areaMm2);
+    }
+
+    /// <summary>Per fat region: boundary area, the part of it next to cortex, voxel count, least body depth, and contact with other regions.</summary>
+    private struct MarrowFaces(int[] labels, byte[] darkNear, float[] bodyDepth, int count) : IFaceVisitor
+    {
+        public readonly double[] Faces = new double[count + 1];
+        public readonly double[] CortexFaces = new double[count + 1];
+        public readonly long[] Voxels = new long[count + 1];
+        public readonly float[] MinDepth = CreateDepths(count);
+        public readonly Dictionary<(int, int), double> Contact = [];
+
+        public readonly void Voxel(int at, int label)
+        {
+            Voxels[label]++;
+            MinDepth[label] = Math.Min(MinDepth[label], bodyDepth[at]);
+        }
+
+        // Faces against another fat region are not boundary (a bone split from its neighbour) but contact.
+        public readonly void Face(int label, int neighbour, double areaMm2)
+        {
+            var other = labels[neighbour];
+            if (other == 0)
+            {
+                Faces[label] += areaMm2;
+                CortexFaces[label] += darkNear[neighbour] * areaMm2;
+            }
+            else if (other != label)
+            {
+                Contact[(label, other)] = Contact.GetValueOrDefault((label, other)) + areaMm2;
+            }
+        }
+
+        private static float[] CreateDepths(int count)
+        {
+            var depths = new float[count + 1];
+            Array.Fill(depths, float.PositiveInfinity);
+            return depths;
+        }
+    }
+
+    /// <summary>Per region: faces against the walls (or against anything outside the region when there are no walls) and how many of those are marrow.</summary>
+    private struct EnclosedFaces(int[] labels, byte[] marrow, byte[]? walls, int count) : IFaceVisitor
+    {
+        public readonly long[] WallFaces = new long[count + 1];
+        public readonly long[] MarrowFaces = new long[count + 1];
+
+        public readonly void Voxel(int at, int label)
+        {
+        }
+
+        public readonly void Face(int label, int neighbour, double areaMm2)
+        {
+            if (walls is null ? labels[neighbour] != label : walls[neighbour] != 0)
+            {
+                WallFaces[label]++;
+                MarrowFaces[label] += marrow[neighbour];
+            }
+        }
     }
 }
