@@ -7,10 +7,10 @@ namespace BmeQuant.Quantification.Internal.Pipeline;
 /// <summary>What the rigid refinement of T1 onto the fluid-sensitive series found.</summary>
 /// <param name="Transform">Fluid-sensitive (fixed) physical point → T1 (moving) physical point; identity = the geometry was right.</param>
 /// <param name="Applied">True when the refinement improved mutual information by the required margin and was used.</param>
-/// <param name="MetricBefore">−MI (nats) at the geometry-only alignment, on the finest level's samples.</param>
+/// <param name="MetricBefore">−MI (nats) at the geometry-only alignment, on the finest level's samples; NaN when the correction was too small to apply (not evaluated).</param>
 /// <param name="MetricAfter">−MI (nats) at <paramref name="Transform"/>, same samples.</param>
 /// <param name="CorrectionRmsMm">RMS displacement of <paramref name="Transform"/> over the registration region: the misalignment the geometry left, as the registration sees it.</param>
-/// <param name="RepeatabilityRmsMm">RMS displacement between <paramref name="Transform"/> and a second registration started 1 mm / 1° away with other samples: the residual misalignment estimate after refinement.</param>
+/// <param name="RepeatabilityRmsMm">RMS displacement between <paramref name="Transform"/> and a second registration started 1 mm / 1° away with other samples: the residual misalignment estimate after refinement; NaN when not evaluated.</param>
 /// <param name="RegionDescription">The crop registered, in words.</param>
 internal sealed record T1RegistrationOutcome(
     RigidTransform Transform,
@@ -21,8 +21,8 @@ internal sealed record T1RegistrationOutcome(
     double RepeatabilityRmsMm,
     string RegionDescription)
 {
-    /// <summary>Relative improvement of the metric (mutual information gained / MI before).</summary>
-    public double RelativeGain => Math.Abs(MetricBefore) > 0 ? (MetricBefore - MetricAfter) / Math.Abs(MetricBefore) : 0;
+    /// <summary>Relative improvement of the metric (mutual information gained / MI before); NaN when not evaluated.</summary>
+    public double RelativeGain => double.IsNaN(MetricBefore) ? double.NaN : Math.Abs(MetricBefore) > 0 ? (MetricBefore - MetricAfter) / Math.Abs(MetricBefore) : 0;
 }
 
 /// <summary>
@@ -86,12 +86,34 @@ internal static class T1Registration
         };
 
         RigidRegistrationResult result;
+        try
+        {
+            result = RigidRegistration.Register(fixedCrop, movingCrop, baseOptions);
+        }
+        catch (RegistrationException ex)
+        {
+            notes.Add("Rigid refinement of T1 failed; the geometry-only alignment is used: " + ex.Message);
+            return null;
+        }
+
+        var transform = result.Transform;
+        var correction = RmsDisplacement(transform, identity, fixedCrop.Geometry);
+        var plausible = transform.TranslationMagnitudeMm <= MaximumTranslationMm && transform.RotationAngleDegrees <= MaximumRotationDegrees;
+        if (correction < options.RegistrationMinimumCorrectionMm || !plausible)
+        {
+            // Cannot be applied: skip the metric comparison and the repeatability run (the common, aligned case).
+            if (!plausible)
+            {
+                notes.Add(string.Create(CultureInfo.InvariantCulture, $"Rigid refinement of T1 proposed an implausible movement ({transform.TranslationMagnitudeMm:F1} mm, {transform.RotationAngleDegrees:F1}°; limits {MaximumTranslationMm} mm, {MaximumRotationDegrees}°) and was not applied."));
+            }
+
+            return new T1RegistrationOutcome(transform, false, double.NaN, result.FinalMetricValue, correction, double.NaN, regionText);
+        }
+
         double before;
         RigidTransform repeat;
         try
         {
-            result = RigidRegistration.Register(fixedCrop, movingCrop, baseOptions);
-
             // The metric at the geometry-only alignment on the same finest-level samples (seed + level index).
             before = RigidRegistration.Register(fixedCrop, movingCrop, baseOptions with
             {
@@ -112,23 +134,13 @@ internal static class T1Registration
         }
         catch (RegistrationException ex)
         {
-            notes.Add("Rigid refinement of T1 failed; the geometry-only alignment is used: " + ex.Message);
+            notes.Add("Rigid refinement of T1 could not be checked; the geometry-only alignment is used: " + ex.Message);
             return null;
         }
 
-        var transform = result.Transform;
-        var correction = RmsDisplacement(transform, identity, fixedCrop.Geometry);
         var residual = RmsDisplacement(transform, repeat, fixedCrop.Geometry);
         var outcome = new T1RegistrationOutcome(transform, false, before, result.FinalMetricValue, correction, residual, regionText);
-        var plausible = transform.TranslationMagnitudeMm <= MaximumTranslationMm && transform.RotationAngleDegrees <= MaximumRotationDegrees;
-        if (!plausible)
-        {
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"Rigid refinement of T1 proposed an implausible movement ({transform.TranslationMagnitudeMm:F1} mm, {transform.RotationAngleDegrees:F1}°; limits {MaximumTranslationMm} mm, {MaximumRotationDegrees}°) and was not applied."));
-            return outcome;
-        }
-
-        var applied = outcome.RelativeGain >= options.RegistrationMinimumGain && correction >= options.RegistrationMinimumCorrectionMm;
-        return outcome with { Applied = applied };
+        return outcome with { Applied = outcome.RelativeGain >= options.RegistrationMinimumGain };
     }
 
     /// <summary>RMS over a 6×6×6 lattice of the box of <paramref name="g"/> of the distance between where two transforms send each point.</summary>
