@@ -24,49 +24,20 @@ internal static class J2kWavelet
     /// Inverse 5/3 over all levels. <paramref name="bounds"/>[r] = (x0, y0, x1, y1) of resolution r (0..NL) in the
     /// tile-component's resolution grid; the buffer's top-left (x1-x0)x(y1-y0) of the last level is the result.
     /// </summary>
-    public static void InverseReversible(int[] buffer, int stride, ReadOnlySpan<(int X0, int Y0, int X1, int Y1)> bounds)
-    {
-        int maxW = 0;
-        int maxH = 0;
-        foreach (var b in bounds)
-        {
-            maxW = Math.Max(maxW, b.X1 - b.X0);
-            maxH = Math.Max(maxH, b.Y1 - b.Y0);
-        }
-
-        var line = new int[Math.Max(1, maxW)];
-        var rows = new int[Math.Max(1, maxW * maxH)];
-        for (int r = 1; r < bounds.Length; r++)
-        {
-            var (x0, y0, x1, y1) = bounds[r];
-            int w = x1 - x0;
-            int h = y1 - y0;
-            if (w == 0 || h == 0)
-            {
-                continue;
-            }
-
-            int lowW = CeilHalf(x1) - CeilHalf(x0);
-            for (int y = 0; y < h; y++)
-            {
-                var row = buffer.AsSpan(y * stride, w);
-                Interleave(row, lowW, x0 & 1, line.AsSpan(0, w));
-                Lift53(line.AsSpan(0, w), x0 & 1);
-                line.AsSpan(0, w).CopyTo(row);
-            }
-
-            int lowH = CeilHalf(y1) - CeilHalf(y0);
-            VerticalInterleave(buffer, stride, w, h, lowH, y0 & 1, rows);
-            Lift53Rows(rows, w, h, y0 & 1);
-            for (int y = 0; y < h; y++)
-            {
-                rows.AsSpan(y * w, w).CopyTo(buffer.AsSpan(y * stride, w));
-            }
-        }
-    }
+    public static void InverseReversible(int[] buffer, int stride, ReadOnlySpan<(int X0, int Y0, int X1, int Y1)> bounds) =>
+        InverseLevels(buffer, stride, bounds, Lift53, Lift53Rows);
 
     /// <summary>Inverse 9/7 over all levels; same layout as <see cref="InverseReversible"/>.</summary>
-    public static void InverseIrreversible(float[] buffer, int stride, ReadOnlySpan<(int X0, int Y0, int X1, int Y1)> bounds)
+    public static void InverseIrreversible(float[] buffer, int stride, ReadOnlySpan<(int X0, int Y0, int X1, int Y1)> bounds) =>
+        InverseLevels(buffer, stride, bounds, Lift97, Lift97Rows);
+
+    private delegate void LineLifting<T>(Span<T> line, int parity);
+
+    private delegate void RowsLifting<T>(T[] rows, int w, int h, int parity);
+
+    /// <summary>The level loop shared by both wavelets: horizontal lifting row by row, then vertical lifting on all rows.</summary>
+    private static void InverseLevels<T>(
+        T[] buffer, int stride, ReadOnlySpan<(int X0, int Y0, int X1, int Y1)> bounds, LineLifting<T> liftLine, RowsLifting<T> liftRows)
     {
         int maxW = 0;
         int maxH = 0;
@@ -76,8 +47,8 @@ internal static class J2kWavelet
             maxH = Math.Max(maxH, b.Y1 - b.Y0);
         }
 
-        var line = new float[Math.Max(1, maxW)];
-        var rows = new float[Math.Max(1, maxW * maxH)];
+        var line = new T[Math.Max(1, maxW)];
+        var rows = new T[Math.Max(1, maxW * maxH)];
         for (int r = 1; r < bounds.Length; r++)
         {
             var (x0, y0, x1, y1) = bounds[r];
@@ -93,13 +64,13 @@ internal static class J2kWavelet
             {
                 var row = buffer.AsSpan(y * stride, w);
                 Interleave(row, lowW, x0 & 1, line.AsSpan(0, w));
-                Lift97(line.AsSpan(0, w), x0 & 1);
+                liftLine(line.AsSpan(0, w), x0 & 1);
                 line.AsSpan(0, w).CopyTo(row);
             }
 
             int lowH = CeilHalf(y1) - CeilHalf(y0);
             VerticalInterleave(buffer, stride, w, h, lowH, y0 & 1, rows);
-            Lift97Rows(rows, w, h, y0 & 1);
+            liftRows(rows, w, h, y0 & 1);
             for (int y = 0; y < h; y++)
             {
                 rows.AsSpan(y * w, w).CopyTo(buffer.AsSpan(y * stride, w));
