@@ -210,7 +210,7 @@ internal sealed class BatchCommand : ICliCommand
                 }
 
                 stdout.WriteLine(Totals(summary));
-                stdout.WriteLine($"Summary: {Path.Combine(options.OutputFolder, BatchSummary.CsvFileName)} and {BatchSummary.JsonFileName}; registry: {Path.Combine(options.OutputFolder, Registry.ResultsRegistry.DefaultFileName)}");
+                stdout.WriteLine(WhereResultsAre(options));
                 return ExitCode(summary);
             }
             catch (BmeQuantException ex)
@@ -225,6 +225,10 @@ internal sealed class BatchCommand : ICliCommand
         });
         return command;
     }
+
+    /// <summary>The closing line naming the summary files and the registry of a run, for both engines.</summary>
+    private static string WhereResultsAre(BatchOptions options) =>
+        $"Summary: {Path.Combine(options.OutputFolder, BatchSummary.CsvFileName)} and {BatchSummary.JsonFileName}; registry: {Path.Combine(options.OutputFolder, Registry.ResultsRegistry.DefaultFileName)}";
 
     /// <summary>Runs the manifest on Slurm with plain progress lines; Ctrl-C or SIGTERM cancels the submitted jobs and merges what finished.</summary>
     internal static int RunSlurm(BatchManifest manifest, BatchOptions options, SlurmOptions slurm, ISlurmClient client, TextWriter stdout, TextWriter stderr)
@@ -265,7 +269,7 @@ internal sealed class BatchCommand : ICliCommand
                 }
             }
 
-            stdout.WriteLine($"Summary: {Path.Combine(options.OutputFolder, BatchSummary.CsvFileName)} and {BatchSummary.JsonFileName}; registry: {Path.Combine(options.OutputFolder, Registry.ResultsRegistry.DefaultFileName)}");
+            stdout.WriteLine(WhereResultsAre(options));
             return ExitCode(summary);
         }
         catch (BmeQuantException ex)
