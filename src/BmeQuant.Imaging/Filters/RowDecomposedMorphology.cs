@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace BmeQuant.Imaging.Filters;
@@ -53,55 +55,71 @@ internal static class RowDecomposedMorphology
     }
 
     /// <summary>Writes the dilation or erosion of <paramref name="mask"/> into <paramref name="output"/> (may alias the mask).</summary>
-    public static void Apply(Volume<byte> mask, (int Dy, int Dz, byte W)[] rows, bool dilate, Volume<byte> output)
+    /// <param name="mask">Input mask (non-zero = foreground).</param>
+    /// <param name="rows">The element's rows from <see cref="Rows"/>.</param>
+    /// <param name="dilate">True for dilation, false for erosion.</param>
+    /// <param name="output">Receives 0/1.</param>
+    /// <param name="useSimd">False runs the scalar reference path (tests compare both).</param>
+    public static void Apply(Volume<byte> mask, (int Dy, int Dz, byte W)[] rows, bool dilate, Volume<byte> output, bool useSimd = true)
     {
         int nx = mask.SizeX, ny = mask.SizeY, nz = mask.SizeZ;
         var sliceLen = nx * ny;
+
+        // The widest rows first: for erosion they are the most selective, for dilation they reach the most voxels,
+        // so the early exit (all lanes decided) comes soonest.
+        var ordered = rows.OrderByDescending(r => r.W).ToArray();
+        var maxW = ordered.Length == 0 ? 0 : ordered[0].W;
+        var cap = (byte)Math.Min(255, maxW + 1);
         var dist = ArrayPool<byte>.Shared.Rent(mask.Length);
         try
         {
             var m = mask.Data;
-            Parallel.For(0, nz, k =>
+            var chunk = ParallelChunk(ny * nz, nx);
+            Parallel.For(0, ((ny * nz) + chunk - 1) / chunk, c =>
             {
-                for (var j = 0; j < ny; j++)
+                var scratchLength = ScratchLength(nx);
+                var scratch = scratchLength <= 16384 ? stackalloc byte[scratchLength] : new byte[scratchLength];
+                var end = Math.Min(ny * nz, (c + 1) * chunk);
+                for (var r = c * chunk; r < end; r++)
                 {
-                    var off = (k * sliceLen) + (j * nx);
-                    RowDistance(m.AsSpan(off, nx), dist.AsSpan(off, nx), dilate);
+                    var off = r * nx;
+                    RowDistance(m.AsSpan(off, nx), dist.AsSpan(off, nx), dilate, cap, scratch, useSimd);
                 }
             });
 
             var o = output.Data;
-            Parallel.For(0, nz, k =>
+            Parallel.For(0, ((ny * nz) + chunk - 1) / chunk, c =>
             {
-                for (var j = 0; j < ny; j++)
+                Span<int> offsets = stackalloc int[ordered.Length];
+                Span<byte> widths = stackalloc byte[ordered.Length];
+                var end = Math.Min(ny * nz, (c + 1) * chunk);
+                for (var r = c * chunk; r < end; r++)
                 {
-                    var outRow = o.AsSpan((k * sliceLen) + (j * nx), nx);
-                    if (dilate)
-                    {
-                        outRow.Clear();
-                    }
-                    else
-                    {
-                        outRow.Fill(1);
-                    }
-
-                    foreach (var (dy, dz, w) in rows)
+                    int j = r % ny, k = r / ny;
+                    var outRow = o.AsSpan(r * nx, nx);
+                    var count = 0;
+                    var outside = false;
+                    foreach (var (dy, dz, w) in ordered)
                     {
                         int sj = j + dy, sk = k + dz;
                         if ((uint)sj >= (uint)ny || (uint)sk >= (uint)nz)
                         {
                             // Beyond the array is background: no dilation source; erosion reaches outside.
-                            if (!dilate)
-                            {
-                                outRow.Clear();
-                                break;
-                            }
-
+                            outside = true;
                             continue;
                         }
 
-                        Combine(dist.AsSpan((sk * sliceLen) + (sj * nx), nx), w, outRow, dilate);
+                        offsets[count] = (sk * sliceLen) + (sj * nx);
+                        widths[count++] = w;
                     }
+
+                    if ((outside && !dilate) || (count == 0 && dilate))
+                    {
+                        outRow.Clear();
+                        continue;
+                    }
+
+                    CombineRow(dist, offsets[..count], widths[..count], outRow, dilate, useSimd);
                 }
             });
         }
@@ -111,58 +129,264 @@ internal static class RowDecomposedMorphology
         }
     }
 
-    // Dilation: distance to the nearest foreground in the row (255 = none within 254).
-    // Erosion: distance to the nearest background or to the outside (voxel −1 or nx), capped at 255.
-    private static void RowDistance(ReadOnlySpan<byte> row, Span<byte> d, bool dilate)
+    /// <summary>Rows per parallel work item: about 64 K voxels, so small volumes do not pay one task per slice.</summary>
+    private static int ParallelChunk(int rowCount, int nx) => Math.Clamp(65536 / Math.Max(1, nx), 1, Math.Max(1, rowCount));
+
+    /// <summary>Bytes of padding on each side of a row in the SIMD distance scratch (the largest step read).</summary>
+    internal const int DistancePad = 64;
+
+    /// <summary>Scratch bytes <see cref="RowDistance"/> needs for rows of <paramref name="nx"/> voxels.</summary>
+    internal static int ScratchLength(int nx) => 2 * (nx + (2 * DistancePad));
+
+    // Dilation: distance to the nearest foreground in the row; erosion: distance to the nearest background or to the
+    // outside (voxel −1 or nx). Both capped at cap (only comparisons with widths below cap are made).
+    internal static void RowDistance(ReadOnlySpan<byte> row, Span<byte> d, bool dilate, byte cap, Span<byte> scratch, bool useSimd = true)
     {
         var n = row.Length;
-        var last = dilate ? int.MinValue / 2 : -1;
-        for (var i = 0; i < n; i++)
+        d = d[..n];
+        if (useSimd && cap <= 2 * DistancePad && Vector128.IsHardwareAccelerated && n >= Vector128<byte>.Count)
         {
-            if ((row[i] != 0) == dilate)
-            {
-                last = i;
-            }
-
-            d[i] = (byte)Math.Min(255, i - last);
+            RowDistanceSimd(row, d, dilate, cap, scratch);
+            return;
         }
 
-        last = dilate ? int.MaxValue / 2 : n;
+        RowDistanceScalar(row, d, dilate, cap);
+    }
+
+    internal static void RowDistanceScalar(ReadOnlySpan<byte> row, Span<byte> d, bool dilate, byte cap)
+    {
+        var n = row.Length;
+
+        // run = distance to the last target voxel seen, capped; erosion starts next to the outside (distance 1 at i = 0).
+        var run = dilate ? (int)cap : 0;
+        for (var i = 0; i < n; i++)
+        {
+            var isTarget = (row[i] != 0) == dilate;
+            run = isTarget ? 0 : Math.Min(run + 1, cap);
+            d[i] = (byte)run;
+        }
+
+        run = dilate ? cap : 0;
         for (var i = n - 1; i >= 0; i--)
         {
-            if ((row[i] != 0) == dilate)
+            var isTarget = (row[i] != 0) == dilate;
+            run = isTarget ? 0 : Math.Min(run + 1, cap);
+            if (run < d[i])
             {
-                last = i;
+                d[i] = (byte)run;
             }
-
-            d[i] = (byte)Math.Min(d[i], Math.Min(255, last - i));
         }
     }
 
-    // Dilation: out |= (d ≤ w); erosion: out &= (d > w). Values stay 0/1.
-    private static void Combine(ReadOnlySpan<byte> d, byte w, Span<byte> o, bool dilate)
+    // Doubling steps: after steps 1, 2, 4, …, S every offset up to 2S − 1 is a sum of distinct same-sign steps, so
+    // d(i) = min(d(i), d(i − s) + s, d(i + s) + s) applied for each s gives the exact distance, capped at cap. The
+    // row sits in a padded buffer whose pads are the outside (erosion: background = distance 0; dilation: cap), and
+    // two buffers alternate so every step reads the previous one. cap ≤ 128 keeps d + s below 256.
+    private static void RowDistanceSimd(ReadOnlySpan<byte> row, Span<byte> d, bool dilate, byte cap, Span<byte> scratch)
     {
-        var i = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var wv = Vector256.Create(w);
-            var one = Vector256.Create((byte)1);
-            for (; i + Vector256<byte>.Count <= d.Length; i += Vector256<byte>.Count)
-            {
-                var dv = Vector256.Create(d.Slice(i, Vector256<byte>.Count));
-                var ov = Vector256.Create(o.Slice(i, Vector256<byte>.Count));
+        var n = row.Length;
+        var stride = n + (2 * DistancePad);
+        var a = scratch[..stride];
+        var b = scratch.Slice(stride, stride);
+        var padValue = dilate ? cap : (byte)0;
+        a[..DistancePad].Fill(padValue);
+        a[(DistancePad + n)..].Fill(padValue);
+        b[..DistancePad].Fill(padValue);
+        b[(DistancePad + n)..].Fill(padValue);
 
-                // Lane masks are 0x00 / 0xFF; AND with 1 keeps the mask values 0/1.
-                ov = dilate
-                    ? ov | (Vector256.LessThanOrEqual(dv, wv) & one)
-                    : ov & (Vector256.GreaterThan(dv, wv) & one);
-                ov.CopyTo(o.Slice(i, Vector256<byte>.Count));
+        ref var src = ref MemoryMarshal.GetReference(row);
+        ref var pa = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), DistancePad);
+        ref var pb = ref Unsafe.Add(ref MemoryMarshal.GetReference(b), DistancePad);
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<byte>.Count)
+        {
+            var capV = Vector256.Create(cap);
+            for (var i = 0; ; i += Vector256<byte>.Count)
+            {
+                var at = (nuint)Math.Min(i, n - Vector256<byte>.Count);
+                var isZero = Vector256.Equals(Vector256.LoadUnsafe(ref src, at), Vector256<byte>.Zero);
+
+                // Targets (dilation: foreground, erosion: background) start at 0, the rest at cap.
+                (dilate ? isZero & capV : Vector256.AndNot(capV, isZero)).StoreUnsafe(ref pa, at);
+                if ((int)at + Vector256<byte>.Count >= n)
+                {
+                    break;
+                }
+            }
+
+            var reach = 0;
+            for (var s = 1; reach < cap - 1; s *= 2)
+            {
+                var sv = Vector256.Create((byte)s);
+                for (var i = 0; ; i += Vector256<byte>.Count)
+                {
+                    var at = Math.Min(i, n - Vector256<byte>.Count);
+                    var c = Vector256.LoadUnsafe(ref pa, (nuint)at);
+                    var left = Vector256.LoadUnsafe(ref Unsafe.Add(ref pa, at - s)) + sv;
+                    var right = Vector256.LoadUnsafe(ref Unsafe.Add(ref pa, at + s)) + sv;
+                    Vector256.Min(c, Vector256.Min(left, right)).StoreUnsafe(ref pb, (nuint)at);
+                    if (at + Vector256<byte>.Count >= n)
+                    {
+                        break;
+                    }
+                }
+
+                reach += s;
+                ref var written = ref pb;
+                pb = ref pa;
+                pa = ref written;
+            }
+        }
+        else
+        {
+            var capV = Vector128.Create(cap);
+            for (var i = 0; ; i += Vector128<byte>.Count)
+            {
+                var at = (nuint)Math.Min(i, n - Vector128<byte>.Count);
+                var isZero = Vector128.Equals(Vector128.LoadUnsafe(ref src, at), Vector128<byte>.Zero);
+                (dilate ? isZero & capV : Vector128.AndNot(capV, isZero)).StoreUnsafe(ref pa, at);
+                if ((int)at + Vector128<byte>.Count >= n)
+                {
+                    break;
+                }
+            }
+
+            var reach = 0;
+            for (var s = 1; reach < cap - 1; s *= 2)
+            {
+                var sv = Vector128.Create((byte)s);
+                for (var i = 0; ; i += Vector128<byte>.Count)
+                {
+                    var at = Math.Min(i, n - Vector128<byte>.Count);
+                    var c = Vector128.LoadUnsafe(ref pa, (nuint)at);
+                    var left = Vector128.LoadUnsafe(ref Unsafe.Add(ref pa, at - s)) + sv;
+                    var right = Vector128.LoadUnsafe(ref Unsafe.Add(ref pa, at + s)) + sv;
+                    Vector128.Min(c, Vector128.Min(left, right)).StoreUnsafe(ref pb, (nuint)at);
+                    if (at + Vector128<byte>.Count >= n)
+                    {
+                        break;
+                    }
+                }
+
+                reach += s;
+                ref var written = ref pb;
+                pb = ref pa;
+                pa = ref written;
             }
         }
 
-        for (; i < d.Length; i++)
+        MemoryMarshal.CreateReadOnlySpan(ref pa, n).CopyTo(d);
+    }
+
+    // Dilation: out = OR over rows of (d ≤ w); erosion: out = AND over rows of (d > w). Values 0/1.
+    // One pass over the output row: the result of each vector stays in a register across the element's rows, and the
+    // loop over rows stops once every lane is decided (erosion: all 0, dilation: all 1).
+    internal static void CombineRow(byte[] dist, ReadOnlySpan<int> offsets, ReadOnlySpan<byte> widths, Span<byte> o, bool dilate, bool useSimd)
+    {
+        var nx = o.Length;
+        var i = 0;
+        ref var d0 = ref MemoryMarshal.GetArrayDataReference(dist);
+        if (useSimd && Vector256.IsHardwareAccelerated && nx >= Vector256<byte>.Count)
         {
-            o[i] = dilate ? (byte)(o[i] | (d[i] <= w ? 1 : 0)) : (byte)(o[i] & (d[i] > w ? 1 : 0));
+            var one = Vector256.Create((byte)1);
+            while (true)
+            {
+                // The last vector overlaps the previous one when nx is not a multiple of the width (same values written).
+                var at = Math.Min(i, nx - Vector256<byte>.Count);
+                Vector256<byte> acc;
+                if (dilate)
+                {
+                    acc = Vector256<byte>.Zero;
+                    for (var r = 0; r < offsets.Length; r++)
+                    {
+                        var dv = Vector256.LoadUnsafe(ref d0, (nuint)(offsets[r] + at));
+                        acc |= Vector256.LessThanOrEqual(dv, Vector256.Create(widths[r]));
+                        if (acc == Vector256<byte>.AllBitsSet)
+                        {
+                            break;
+                        }
+                    }
+                }
+                else
+                {
+                    acc = Vector256<byte>.AllBitsSet;
+                    for (var r = 0; r < offsets.Length; r++)
+                    {
+                        var dv = Vector256.LoadUnsafe(ref d0, (nuint)(offsets[r] + at));
+                        acc &= Vector256.GreaterThan(dv, Vector256.Create(widths[r]));
+                        if (acc == Vector256<byte>.Zero)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                (acc & one).StoreUnsafe(ref MemoryMarshal.GetReference(o), (nuint)at);
+                i = at + Vector256<byte>.Count;
+                if (i >= nx)
+                {
+                    return;
+                }
+            }
+        }
+
+        if (useSimd && Vector128.IsHardwareAccelerated && nx >= Vector128<byte>.Count)
+        {
+            var one = Vector128.Create((byte)1);
+            while (true)
+            {
+                var at = Math.Min(i, nx - Vector128<byte>.Count);
+                Vector128<byte> acc;
+                if (dilate)
+                {
+                    acc = Vector128<byte>.Zero;
+                    for (var r = 0; r < offsets.Length; r++)
+                    {
+                        var dv = Vector128.LoadUnsafe(ref d0, (nuint)(offsets[r] + at));
+                        acc |= Vector128.LessThanOrEqual(dv, Vector128.Create(widths[r]));
+                        if (acc == Vector128<byte>.AllBitsSet)
+                        {
+                            break;
+                        }
+                    }
+                }
+                else
+                {
+                    acc = Vector128<byte>.AllBitsSet;
+                    for (var r = 0; r < offsets.Length; r++)
+                    {
+                        var dv = Vector128.LoadUnsafe(ref d0, (nuint)(offsets[r] + at));
+                        acc &= Vector128.GreaterThan(dv, Vector128.Create(widths[r]));
+                        if (acc == Vector128<byte>.Zero)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                (acc & one).StoreUnsafe(ref MemoryMarshal.GetReference(o), (nuint)at);
+                i = at + Vector128<byte>.Count;
+                if (i >= nx)
+                {
+                    return;
+                }
+            }
+        }
+
+        // Scalar reference (and rows shorter than one vector).
+        for (; i < nx; i++)
+        {
+            var v = !dilate;
+            for (var r = 0; r < offsets.Length; r++)
+            {
+                // Dilation: a foreground within w sets the voxel; erosion: a background within w clears it.
+                if (dist[offsets[r] + i] <= widths[r])
+                {
+                    v = dilate;
+                    break;
+                }
+            }
+
+            o[i] = v ? (byte)1 : (byte)0;
         }
     }
 }

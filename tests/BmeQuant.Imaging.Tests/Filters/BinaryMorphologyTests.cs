@@ -15,6 +15,9 @@ public class BinaryMorphologyTests
         { 11, 11, 11, 1.0, 1.0, 1.0, 0.0, 6 },
         { 19, 17, 15, 1.0, 1.0, 1.0, 4.5, 7 }, // > 48 element rows: the public call takes the distance-transform path
         { 21, 18, 37, 1.0, 0.8, 0.7, 3.9, 8 }, // slice path with several z-chunks, each recomputing its halo
+        { 71, 37, 9, 0.45, 0.45, 3.5, 2.0, 9 }, // rows longer than one 256-bit vector, last vector overlapping
+        { 45, 33, 12, 0.8, 0.8, 0.8, 2.5, 10 },
+        { 40, 20, 6, 0.5, 0.5, 1.0, 1.5, 11 },
     };
 
     [Theory]
@@ -127,6 +130,80 @@ public class BinaryMorphologyTests
             {
                 Assert.Equal(start[i] == 1 || d[i] <= threshold ? 1 : 0, orScalar[i]);
                 Assert.Equal(start[i] == 1 && d[i] > threshold ? 1 : 0, andScalar[i]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(71, 37, 9, 0.45, 0.45, 3.5, 2.0, 21)]
+    [InlineData(45, 33, 12, 0.8, 0.8, 0.8, 2.5, 22)]
+    [InlineData(19, 17, 15, 0.7, 0.9, 1.1, 3.3, 23)]
+    public void RowDecomposition_ScalarPath_EqualsSimdPathAndBruteForce(int nx, int ny, int nz, double sx, double sy, double sz, double radiusMm, int seed)
+    {
+        var spacing = new Vector3D(sx, sy, sz);
+        var rows = RowDecomposedMorphology.Rows(spacing, radiusMm);
+        Assert.NotNull(rows);
+        var element = BruteElement(spacing, radiusMm);
+        foreach (var fill in new[] { 0.2, 0.8 })
+        {
+            var mask = FilterTestData.RandomMask(nx, ny, nz, spacing, seed, fill);
+            foreach (var dilate in new[] { true, false })
+            {
+                var expected = dilate ? BruteDilate(mask, element) : BruteErode(mask, element);
+                var simd = new Volume<byte>(mask.Geometry);
+                var scalar = new Volume<byte>(mask.Geometry);
+                RowDecomposedMorphology.Apply(mask, rows, dilate, simd, useSimd: true);
+                RowDecomposedMorphology.Apply(mask, rows, dilate, scalar, useSimd: false);
+                Assert.Equal(0, FilterTestData.Differences(expected, scalar));
+                Assert.Equal(0, FilterTestData.Differences(expected, simd));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(33)]
+    [InlineData(100)]
+    [InlineData(257)]
+    public void RowDistance_SimdPath_EqualsDefinition(int length)
+    {
+        var rng = new Random(length);
+        var scratch = new byte[RowDecomposedMorphology.ScratchLength(length)];
+        foreach (var fill in new[] { 0.05, 0.5, 0.95 })
+        {
+            var row = new byte[length];
+            for (var i = 0; i < length; i++)
+            {
+                row[i] = rng.NextDouble() < fill ? (byte)(1 + rng.Next(255)) : (byte)0;
+            }
+
+            foreach (var cap in new byte[] { 1, 2, 6, 64, 128, 200 })
+            {
+                foreach (var dilate in new[] { true, false })
+                {
+                    var simd = new byte[length];
+                    var scalar = new byte[length];
+                    RowDecomposedMorphology.RowDistance(row, simd, dilate, cap, scratch, useSimd: true);
+                    RowDecomposedMorphology.RowDistance(row, scalar, dilate, cap, scratch, useSimd: false);
+                    for (var i = 0; i < length; i++)
+                    {
+                        // Dilation: distance to the nearest foreground; erosion: to the nearest background or the outside.
+                        var nearest = dilate ? int.MaxValue : Math.Min(i + 1, length - i);
+                        for (var t = 0; t < length; t++)
+                        {
+                            if ((row[t] != 0) == dilate)
+                            {
+                                nearest = Math.Min(nearest, Math.Abs(t - i));
+                            }
+                        }
+
+                        Assert.Equal(Math.Min(nearest, cap), scalar[i]);
+                        Assert.Equal(Math.Min(nearest, cap), simd[i]);
+                    }
+                }
             }
         }
     }
