@@ -39,6 +39,9 @@ public sealed class DicomFile
     /// <summary>True when reading stopped at <see cref="DicomReadOptions.StopAtTag"/> before the end.</summary>
     public bool StoppedEarly { get; private set; }
 
+    /// <summary>True when values left in the file (skipped Pixel Data, large values) can be read on demand: the dataset was read by path and not inflated or byte-swapped.</summary>
+    internal bool DeferredValuesReadable { get; private set; }
+
     /// <summary>
     /// Opens a file by path. Files with a preamble and meta group, without either (implicit or explicit VR detected
     /// from the first element), Deflated, Big Endian and gzip-wrapped files are read. Large values stay in the file
@@ -99,12 +102,27 @@ public sealed class DicomFile
     private static DicomFile ReadWith(Stream stream, DicomReadOptions options, string? path, DicomParser parser)
     {
         var r = new DicomStreamReader(stream);
+        try
+        {
+            return ReadWith(ref r, options, path, parser);
+        }
+        finally
+        {
+            r.Dispose();
+        }
+    }
+
+    /// <summary>Reads through <paramref name="r"/>; when the data turns out to be gzip- or deflate-wrapped, <paramref name="r"/> is replaced by an inflating reader (the old one is disposed).</summary>
+    private static DicomFile ReadWith(ref DicomStreamReader r, DicomReadOptions options, string? path, DicomParser parser)
+    {
         var deferSource = path;
 
         // gzip-wrapped file (e.g. pydicom's zipMR.gz): inflate transparently.
         if (r.TryEnsure(2) && r.Peek(2)[0] == 0x1F && r.Peek(2)[1] == 0x8B)
         {
-            r = new DicomStreamReader(new GZipStream(r.RemainderStream(), CompressionMode.Decompress));
+            var rest = r.RemainderStream();
+            r.Dispose();
+            r = new DicomStreamReader(new GZipStream(rest, CompressionMode.Decompress));
             deferSource = null;
         }
 
@@ -163,7 +181,9 @@ public sealed class DicomFile
         file.TransferSyntax = ts;
         if (ts.IsDeflated)
         {
-            r = new DicomStreamReader(new DeflateStream(r.RemainderStream(), CompressionMode.Decompress));
+            var rest = r.RemainderStream();
+            r.Dispose();
+            r = new DicomStreamReader(new DeflateStream(rest, CompressionMode.Decompress));
             deferSource = null;
         }
 
@@ -179,6 +199,7 @@ public sealed class DicomFile
 
         file.Problems = parser.Problems;
         file.StoppedEarly = parser.Stopped;
+        file.DeferredValuesReadable = parser.DeferSource is not null;
         return file;
     }
 

@@ -205,13 +205,23 @@ internal sealed class DeferredValue(string? source, long offset, long length, st
 
         try
         {
-            using var fs = new FileStream(Source, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.RandomAccess);
-            fs.Position = Offset + offset;
-            fs.ReadExactly(destination);
+            // A bare handle and positional reads: the bytes go from the page cache straight into the destination.
+            using var handle = File.OpenHandle(Source, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.None);
+            var done = 0;
+            while (done < destination.Length)
+            {
+                var n = RandomAccess.Read(handle, destination[done..], Offset + offset + done);
+                if (n <= 0)
+                {
+                    throw new DicomFormatException($"{Source}: file ends inside {tag} value at offset {Offset + offset + done}; expected {destination.Length} bytes") { FilePath = Source, Offset = Offset + offset };
+                }
+
+                done += n;
+            }
         }
-        catch (EndOfStreamException ex)
+        catch (Exception ex) when (ex is UnauthorizedAccessException)
         {
-            throw new DicomFormatException($"{Source}: file ends inside {tag} value at offset {Offset + offset}; expected {destination.Length} bytes", ex) { FilePath = Source, Offset = Offset + offset };
+            throw new DicomException($"{Source}: cannot read {tag} value at offset {Offset + offset}: {ex.Message}", ex) { FilePath = Source };
         }
         catch (IOException ex)
         {

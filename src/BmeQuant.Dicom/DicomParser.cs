@@ -274,7 +274,8 @@ internal sealed class DicomParser
 
         if (r.CanSeek || length <= 1 << 20)
         {
-            var data = new byte[length];
+            // Filled completely below (or the read fails), so large values skip the zeroing of a fresh array.
+            var data = length >= 4096 ? GC.AllocateUninitializedArray<byte>((int)length) : new byte[length];
             if (!r.TryRead(data))
             {
                 throw Error(offset, tag, $"stream ends inside the value; expected {length} bytes");

@@ -217,14 +217,14 @@ public sealed class DicomPixelData
     {
         Array result = StoredType switch
         {
-            PixelStoredType.UInt8 => new byte[FrameSampleCount],
-            PixelStoredType.Int8 => new sbyte[FrameSampleCount],
-            PixelStoredType.UInt16 => new ushort[FrameSampleCount],
-            PixelStoredType.Int16 => new short[FrameSampleCount],
-            PixelStoredType.UInt32 => new uint[FrameSampleCount],
-            PixelStoredType.Int32 => new int[FrameSampleCount],
-            PixelStoredType.Float32 => new float[FrameSampleCount],
-            _ => new double[FrameSampleCount],
+            PixelStoredType.UInt8 => NewFrameArray<byte>(),
+            PixelStoredType.Int8 => NewFrameArray<sbyte>(),
+            PixelStoredType.UInt16 => NewFrameArray<ushort>(),
+            PixelStoredType.Int16 => NewFrameArray<short>(),
+            PixelStoredType.UInt32 => NewFrameArray<uint>(),
+            PixelStoredType.Int32 => NewFrameArray<int>(),
+            PixelStoredType.Float32 => NewFrameArray<float>(),
+            _ => NewFrameArray<double>(),
         };
         var bytes = MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(result), FrameSampleCount * BytesPerSample);
         GetFrameStoredBytes(frame, bytes);
@@ -240,10 +240,16 @@ public sealed class DicomPixelData
             throw new ArgumentException($"stored values are {StoredType}, not {typeof(T).Name}", nameof(T));
         }
 
-        var result = new T[FrameSampleCount];
+        var result = NewFrameArray<T>();
         GetFrameStoredBytes(frame, MemoryMarshal.AsBytes(result.AsSpan()));
         return result;
     }
+
+    /// <summary>True when every decoded byte of a frame is written by the native read (uncompressed, not 1-bit): its array need not be zeroed first.</summary>
+    private bool FillsWholeFrame => _pixelItem is DicomElement && BitsAllocated != 1;
+
+    private T[] NewFrameArray<T>()
+        where T : unmanaged => FillsWholeFrame ? GC.AllocateUninitializedArray<T>(FrameSampleCount) : new T[FrameSampleCount];
 
     // ------------------------------------------------------------------ modality values
 
@@ -300,10 +306,41 @@ public sealed class DicomPixelData
             throw new ArgumentException($"destination holds {destination.Length} values; frame has {FrameSampleCount}", nameof(destination));
         }
 
-        var stored = new byte[FrameSampleCount * BytesPerSample];
-        GetFrameStoredBytes(frame, stored);
-        ConvertToFloat(stored, destination);
         var r = GetRescale(frame);
+        if (StoredType == PixelStoredType.Float32)
+        {
+            // Float Pixel Data: decode straight into the destination.
+            GetFrameStoredBytes(frame, MemoryMarshal.AsBytes(destination));
+        }
+        else
+        {
+            // Stored values go through one pooled buffer (no per-frame allocation); codecs get it zeroed.
+            var length = FrameSampleCount * BytesPerSample;
+            var stored = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                var span = stored.AsSpan(0, length);
+                if (!FillsWholeFrame)
+                {
+                    span.Clear();
+                }
+
+                GetFrameStoredBytes(frame, span);
+                if (StoredType is PixelStoredType.UInt16 or PixelStoredType.Int16)
+                {
+                    // The common MR/CT case: widen, convert and rescale in one vectorised pass.
+                    PixelKernels.Rescale16(span, StoredType == PixelStoredType.Int16, (float)r.Slope, (float)r.Intercept, destination);
+                    return;
+                }
+
+                ConvertToFloat(span, destination);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(stored);
+            }
+        }
+
         if (!r.IsIdentity)
         {
             TensorPrimitives.Multiply(destination, (float)r.Slope, destination);
@@ -726,6 +763,53 @@ internal static class PixelKernels
 
         // Scalar tail (and reference path).
         Normalize16Scalar(words[i..], bitsStored, signed);
+    }
+
+    /// <summary>
+    /// destination[i] = (float)stored[i] × slope + intercept for 16-bit stored values (little-endian bytes, unsigned or
+    /// two's complement), rounded as a float multiply then a float add (as the scalar path), Vector256 with a scalar tail.
+    /// </summary>
+    public static void Rescale16(ReadOnlySpan<byte> storedBytes, bool signed, float slope, float intercept, Span<float> destination)
+    {
+        var n = destination.Length;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 16)
+        {
+            ref var src = ref MemoryMarshal.GetReference(storedBytes);
+            ref var dst = ref MemoryMarshal.GetReference(destination);
+            var s = Vector256.Create(slope);
+            var c = Vector256.Create(intercept);
+            for (; i <= n - 16; i += 16)
+            {
+                var raw = Vector256.LoadUnsafe(ref src, (nuint)(2 * i));
+                Vector256<int> lo, hi;
+                if (signed)
+                {
+                    (lo, hi) = Vector256.Widen(raw.AsInt16());
+                }
+                else
+                {
+                    var (ulo, uhi) = Vector256.Widen(raw.AsUInt16());
+                    (lo, hi) = (ulo.AsInt32(), uhi.AsInt32());
+                }
+
+                ((Vector256.ConvertToSingle(lo) * s) + c).StoreUnsafe(ref dst, (nuint)i);
+                ((Vector256.ConvertToSingle(hi) * s) + c).StoreUnsafe(ref dst, (nuint)(i + 8));
+            }
+        }
+
+        Rescale16Scalar(storedBytes[(2 * i)..], signed, slope, intercept, destination[i..]);
+    }
+
+    /// <summary>Scalar reference of <see cref="Rescale16"/>.</summary>
+    public static void Rescale16Scalar(ReadOnlySpan<byte> storedBytes, bool signed, float slope, float intercept, Span<float> destination)
+    {
+        for (var i = 0; i < destination.Length; i++)
+        {
+            var raw = BinaryPrimitives.ReadUInt16LittleEndian(storedBytes[(2 * i)..]);
+            float v = signed ? (short)raw : raw;
+            destination[i] = (v * slope) + intercept;
+        }
     }
 
     /// <summary>Scalar reference of <see cref="Normalize16"/>.</summary>

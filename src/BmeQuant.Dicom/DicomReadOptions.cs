@@ -10,6 +10,15 @@ public sealed record DicomReadOptions
     public static DicomReadOptions HeaderOnly { get; } = new() { ReadPixelData = false };
 
     /// <summary>
+    /// The fastest way to read the pixels of many files: the header is parsed and the Pixel Data of a file opened by
+    /// path stays in the file; <see cref="DicomPixelData.GetFrameStoredBytes"/> and
+    /// <see cref="DicomPixelData.GetFrameModality"/> then read each frame from the file straight into the caller's
+    /// buffer (no array per file, no second copy). The file must stay in place until its frames are read. Same settings
+    /// as <see cref="HeaderOnly"/>; from a stream the pixel data is not available.
+    /// </summary>
+    public static DicomReadOptions PixelDataOnDemand => HeaderOnly;
+
+    /// <summary>
     /// False for a header-only read: pixel data elements are skipped (for a file opened by path they stay readable on
     /// demand; from a non-seekable stream they are unavailable).
     /// </summary>

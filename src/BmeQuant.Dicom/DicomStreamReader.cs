@@ -1,16 +1,21 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace BmeQuant.Dicom;
 
 /// <summary>
 /// A forward-only buffered reader over any stream with absolute position tracking, bounded reads and 64-bit skips.
-/// Works on non-seekable streams (skips by reading); uses Seek when the stream allows it.
+/// Works on non-seekable streams (skips by reading); uses Seek when the stream allows it. The default-size buffer is
+/// rented from <see cref="ArrayPool{T}.Shared"/> and returned by <see cref="Dispose"/> (no per-file 64 KB allocation);
+/// nothing read through <see cref="Peek"/> may be kept after that.
 /// </summary>
-internal sealed class DicomStreamReader
+internal sealed class DicomStreamReader : IDisposable
 {
-    private const int BufferSize = 64 * 1024;
+    /// <summary>Default buffer: large enough for every header element of a typical image, small enough to stay out of the LOH.</summary>
+    private const int BufferSize = 32 * 1024;
     private readonly Stream _stream;
-    private readonly byte[] _buffer;
+    private byte[] _buffer;
+    private readonly bool _pooled;
     private readonly long _baseOffset;
     private int _pos;
     private int _len;
@@ -21,7 +26,8 @@ internal sealed class DicomStreamReader
     {
         _stream = stream;
         _baseOffset = baseOffset;
-        _buffer = new byte[bufferSize];
+        _pooled = bufferSize == BufferSize;
+        _buffer = _pooled ? ArrayPool<byte>.Shared.Rent(BufferSize) : new byte[bufferSize];
         CanSeek = stream.CanSeek;
         if (CanSeek)
         {
@@ -188,6 +194,18 @@ internal sealed class DicomStreamReader
 
     /// <summary>The bytes buffered but not consumed, and the underlying stream: used to hand the rest to an inflater.</summary>
     public Stream RemainderStream() => new PrefixedStream(_buffer.AsMemory(_pos, _len - _pos).ToArray(), _stream);
+
+    /// <summary>Returns a pooled buffer; the reader must not be used afterwards (the stream is not closed).</summary>
+    public void Dispose()
+    {
+        if (_pooled && _buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+            _pos = 0;
+            _len = 0;
+        }
+    }
 }
 
 /// <summary>A read-only stream that yields a prefix then the rest of another stream.</summary>

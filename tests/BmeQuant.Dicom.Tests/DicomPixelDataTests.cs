@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using BmeQuant.Dicom.Codecs;
+using BmeQuant.Testing;
 
 namespace BmeQuant.Dicom.Tests;
 
@@ -256,5 +257,111 @@ public class DicomPixelDataTests
         {
             Assert.Equal(raw[k], px.GetFrameStored<byte>(k));
         }
+    }
+
+    [Theory]
+    [InlineData(false, 1f, 0f)]
+    [InlineData(false, 2.5f, -1024f)]
+    [InlineData(true, 0.3f, 17.25f)]
+    [InlineData(true, -1f, 0f)]
+    public void Rescale16_Vector_MatchesScalarAllLengths(bool signed, float slope, float intercept)
+    {
+        var rng = new Random(7);
+        for (var n = 0; n <= 70; n++)
+        {
+            var stored = new byte[2 * n];
+            rng.NextBytes(stored);
+            if (n > 2)
+            {
+                // The extremes of both interpretations.
+                BinaryPrimitives.WriteUInt16LittleEndian(stored, 0xFFFF);
+                BinaryPrimitives.WriteUInt16LittleEndian(stored.AsSpan(2), 0x8000);
+            }
+
+            var vector = new float[n];
+            var scalar = new float[n];
+            PixelKernels.Rescale16(stored, signed, slope, intercept, vector);
+            PixelKernels.Rescale16Scalar(stored, signed, slope, intercept, scalar);
+            Assert.Equal(scalar, vector);
+            for (var i = 0; i < n; i++)
+            {
+                var raw = BinaryPrimitives.ReadUInt16LittleEndian(stored.AsSpan(2 * i));
+                float v = signed ? (short)raw : raw;
+                Assert.Equal((v * slope) + intercept, scalar[i]);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(12, false)]
+    [InlineData(12, true)]
+    [InlineData(16, false)]
+    public void GetFrameModality_PixelDataOnDemand_EqualsLoadedRead(int bitsStored, bool signed)
+    {
+        // 37 x 29 (odd, so the SIMD tail runs), 3 frames, rescale 2 / -1024 from TestDatasets.Mr; high bits set on
+        // purpose so masking / sign extension must happen on the on-demand path too.
+        var ds = TestDatasets.Mr(29, 37, frames: 3, bitsStored: bitsStored, signed: signed, seed: 11);
+        var raw = ((DicomElement)ds[DicomTag.PixelData]!).Data.ToArray();
+        for (var i = 1; i < raw.Length; i += 14)
+        {
+            raw[i] |= 0xF0;
+        }
+
+        ds.AddOrUpdate(new DicomElement(DicomTag.PixelData, DicomVR.OW, raw));
+        var folder = TestPaths.NewOutputFolder("pixel-on-demand");
+        var path = Path.Combine(folder, $"mr{bitsStored}{signed}.dcm");
+        new DicomFile(ds).Save(path);
+
+        var loaded = DicomPixelData.Create(DicomFile.Open(path, DicomReadOptions.Default with { DeferValuesLargerThanBytes = long.MaxValue }));
+        var onDemandFile = DicomFile.Open(path, DicomReadOptions.PixelDataOnDemand);
+        Assert.False(((DicomElement)onDemandFile.Dataset[DicomTag.PixelData]!).IsLoaded);
+        var onDemand = DicomPixelData.Create(onDemandFile);
+        for (var k = 0; k < 3; k++)
+        {
+            var a = new float[loaded.FrameSampleCount];
+            var b = new float[loaded.FrameSampleCount];
+            loaded.GetFrameModality(k, a);
+            onDemand.GetFrameModality(k, b);
+            Assert.Equal(a, b);
+
+            // Against the definition: stored value (masked / sign-extended to BitsStored) x 2 - 1024.
+            var frameBytes = loaded.FrameSampleCount * 2;
+            for (var i = 0; i < loaded.FrameSampleCount; i++)
+            {
+                int word = BinaryPrimitives.ReadUInt16LittleEndian(raw.AsSpan((k * frameBytes) + (2 * i)));
+                var stored = signed ? (word << (32 - bitsStored)) >> (32 - bitsStored) : word & ((1 << bitsStored) - 1);
+                Assert.Equal((stored * 2f) - 1024f, b[i]);
+            }
+
+            var bytes = new byte[frameBytes];
+            onDemand.GetFrameStoredBytes(k, bytes);
+            Assert.Equal(loaded.GetFrameStored<ushort>(k), System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(bytes).ToArray());
+        }
+    }
+
+    [Fact]
+    public void GetFrameStoredBytes_OnDemandFileTruncatedAfterOpen_FormatExceptionNamesFile()
+    {
+        var path = Path.Combine(TestPaths.NewOutputFolder("pixel-on-demand-truncated"), "mr.dcm");
+        new DicomFile(TestDatasets.Mr(32, 32)).Save(path);
+        var px = DicomPixelData.Create(DicomFile.Open(path, DicomReadOptions.PixelDataOnDemand));
+        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            fs.SetLength(fs.Length - 100);
+        }
+
+        var ex = Assert.Throws<DicomFormatException>(() => px.GetFrameStoredBytes(0, new byte[32 * 32 * 2]));
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_PixelDataOnDemandDeflated_PixelDataUnavailableTyped()
+    {
+        // Deflated files cannot be read at an offset: the on-demand option leaves no readable pixel data, with a typed error.
+        var path = Path.Combine(TestPaths.NewOutputFolder("pixel-on-demand-deflated"), "mr.dcm");
+        new DicomFile(TestDatasets.Mr(8, 8)).Save(path, new DicomWriteOptions { TransferSyntax = TransferSyntax.DeflatedExplicitVRLittleEndian });
+        var file = DicomFile.Open(path, DicomReadOptions.PixelDataOnDemand);
+        Assert.False(((DicomElement)file.Dataset[DicomTag.PixelData]!).IsAvailable);
+        Assert.Throws<DicomException>(() => DicomPixelData.Create(file).GetFrameStored(0));
     }
 }

@@ -17,6 +17,16 @@ internal static class SeriesAssembler
         var sliceLength = nx * ny;
         var acquired = new float[sorted.Count][];
         var shift = plan.InPlaneShiftPixels;
+        var volume = new BmeQuant.Imaging.Volume<float>(geometry);
+
+        // The usual regular stack (no resampling along the normal, no in-plane shift): frames decode straight into
+        // their volume slice, without a per-slice buffer or a second copy.
+        var direct = plan.ZPlan.Length == sorted.Count && Array.TrueForAll(shift, d => d.Dx == 0 && d.Dy == 0);
+        for (var k = 0; direct && k < plan.ZPlan.Length; k++)
+        {
+            var (a, b, w) = plan.ZPlan[k];
+            direct = a == k && (w <= 1e-9 || a == b);
+        }
 
         // Read each file once (all its frames), files in parallel.
         var byFile = Enumerable.Range(0, sorted.Count).GroupBy(i => sorted[i].Instance.FilePath, StringComparer.Ordinal).ToArray();
@@ -25,7 +35,16 @@ internal static class SeriesAssembler
             Parallel.ForEach(byFile, new ParallelOptions { CancellationToken = ct }, group =>
             {
                 var path = group.Key;
-                var file = DicomFile.Open(path);
+                // Uncompressed: header only, the Pixel Data stays in the file and each frame is read from it straight
+                // into the destination (no whole-value array per file). Compressed fragments are loaded with the header.
+                var native = !sorted[group.First()].Instance.TransferSyntax.IsEncapsulated;
+                var file = DicomFile.Open(path, native ? DicomReadOptions.PixelDataOnDemand : DicomReadOptions.Default);
+                if (native && !file.DeferredValuesReadable)
+                {
+                    // Deflated, gzip-wrapped or big-endian files cannot be read from at an offset: load them whole.
+                    file = DicomFile.Open(path);
+                }
+
                 var pixels = DicomPixelData.Create(file);
                 if (pixels.Rows != ny || pixels.Columns != nx || pixels.SamplesPerPixel != 1)
                 {
@@ -40,6 +59,12 @@ internal static class SeriesAssembler
 
                 foreach (var i in group)
                 {
+                    if (direct)
+                    {
+                        pixels.GetFrameModality(sorted[i].FrameIndex, volume.Slice(i));
+                        continue;
+                    }
+
                     var buffer = new float[sliceLength];
                     pixels.GetFrameModality(sorted[i].FrameIndex, buffer);
                     if (shift.Length > 0 && (shift[i].Dx != 0 || shift[i].Dy != 0))
@@ -56,13 +81,16 @@ internal static class SeriesAssembler
             throw ex.InnerExceptions[0];
         }
 
-        var volume = new BmeQuant.Imaging.Volume<float>(geometry);
         var provenance = new SliceProvenance[plan.ZPlan.Length];
         for (var k = 0; k < plan.ZPlan.Length; k++)
         {
             var (a, b, w) = plan.ZPlan[k];
             var dest = volume.Slice(k);
-            if (w <= 1e-9 || a == b)
+            if (direct)
+            {
+                // Already decoded into place.
+            }
+            else if (w <= 1e-9 || a == b)
             {
                 acquired[a].CopyTo(dest);
             }
