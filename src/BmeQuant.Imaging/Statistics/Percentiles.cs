@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace BmeQuant.Imaging.Statistics;
 
@@ -27,6 +28,20 @@ public static class Percentiles
             throw new ArgumentException($"Mask holds {mask.Length} voxels; the values {values.Length}.", nameof(mask));
         }
 
+        if (values.Length >= RadixMinimum && percents.Length <= 1024)
+        {
+            return ComputeByBuckets(values, percents, mask);
+        }
+
+        return ComputeBySelection(values, percents, mask);
+    }
+
+    /// <summary>From this many values on, the bucket path (two counting passes, no copy of the input) is used.</summary>
+    internal const int RadixMinimum = 1 << 14;
+
+    /// <summary>Copy-then-select path (small inputs; also the reference the tests compare the bucket path with).</summary>
+    internal static double[] ComputeBySelection(ReadOnlySpan<float> values, ReadOnlySpan<double> percents, ReadOnlySpan<byte> mask)
+    {
         var buffer = ArrayPool<float>.Shared.Rent(Math.Max(1, values.Length));
         try
         {
@@ -45,6 +60,220 @@ public static class Percentiles
         finally
         {
             ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+
+    private const int BucketBits = 16;
+    private const int BucketCount = 1 << BucketBits;
+
+    /// <summary>
+    /// Bucket selection: every included value gets an order-preserving 32-bit key (IEEE bits, sign-flipped); pass 1
+    /// counts the values per bucket of the key's top 16 bits (one partial count per parallel chunk), the needed
+    /// ranks are located in the buckets' running totals, pass 2 gathers only the values of those few buckets, and a
+    /// selection inside each gathered bucket finds the exact order statistics. No copy of the input is made.
+    /// </summary>
+    internal static double[] ComputeByBuckets(ReadOnlySpan<float> values, ReadOnlySpan<double> percents, ReadOnlySpan<byte> mask)
+    {
+        var result = new double[percents.Length];
+        var length = values.Length;
+        var chunks = length >= (1 << 20) ? Math.Min(Environment.ProcessorCount, 8) : 1;
+        var counts = new int[chunks][];
+        unsafe
+        {
+            fixed (float* pv = values)
+            fixed (byte* pm = mask)
+            {
+                nint va = (nint)pv, ma = (nint)pm;
+                var masked = mask.Length != 0;
+                Parallel.For(0, chunks, c =>
+                {
+                    var (a, b) = ChunkRange(length, chunks, c);
+                    var v = new ReadOnlySpan<float>((float*)va + a, b - a);
+                    var m = masked ? new ReadOnlySpan<byte>((byte*)ma + a, b - a) : default;
+                    counts[c] = CountBuckets(v, m);
+                });
+            }
+        }
+
+        // Running totals over the buckets (all chunks).
+        var total = new long[BucketCount + 1];
+        for (var k = 0; k < BucketCount; k++)
+        {
+            long sum = 0;
+            foreach (var cc in counts)
+            {
+                sum += cc[k];
+            }
+
+            total[k + 1] = total[k] + sum;
+        }
+
+        var n = total[BucketCount];
+        if (n == 0)
+        {
+            result.AsSpan().Fill(double.NaN);
+            return result;
+        }
+
+        // The ranks needed: ⌊h⌋ and, when interpolating, ⌊h⌋ + 1.
+        var lower = new long[percents.Length];
+        var weight = new double[percents.Length];
+        var ranks = new List<long>();
+        for (var q = 0; q < percents.Length; q++)
+        {
+            var h = (n - 1) * (percents[q] / 100.0);
+            var lo = Math.Min((long)Math.Floor(h), n - 1);
+            lower[q] = lo;
+            weight[q] = h - lo;
+            ranks.Add(lo);
+            if (weight[q] > 0 && lo + 1 < n)
+            {
+                ranks.Add(lo + 1);
+            }
+        }
+
+        // Slots: the distinct buckets holding a needed rank, each with its place in the gather buffer.
+        var slotOf = new short[BucketCount];
+        slotOf.AsSpan().Fill(-1);
+        var slotBucket = new List<int>();
+        foreach (var r in ranks)
+        {
+            var bucket = BucketOfRank(total, r);
+            if (slotOf[bucket] < 0)
+            {
+                slotOf[bucket] = (short)slotBucket.Count;
+                slotBucket.Add(bucket);
+            }
+        }
+
+        // Write offsets per (chunk, slot): slots laid out one after the other, chunks in order inside each slot.
+        var slots = slotBucket.Count;
+        var offsets = new int[chunks * slots];
+        var slotStart = new int[slots + 1];
+        var at = 0;
+        for (var s = 0; s < slots; s++)
+        {
+            slotStart[s] = at;
+            for (var c = 0; c < chunks; c++)
+            {
+                offsets[(c * slots) + s] = at;
+                at += counts[c][slotBucket[s]];
+            }
+        }
+
+        slotStart[slots] = at;
+        var gathered = new float[Math.Max(1, at)];
+        unsafe
+        {
+            fixed (float* pv = values)
+            fixed (byte* pm = mask)
+            {
+                nint va = (nint)pv, ma = (nint)pm;
+                var masked = mask.Length != 0;
+                Parallel.For(0, chunks, c =>
+                {
+                    var (a, b) = ChunkRange(length, chunks, c);
+                    var v = new ReadOnlySpan<float>((float*)va + a, b - a);
+                    var m = masked ? new ReadOnlySpan<byte>((byte*)ma + a, b - a) : default;
+                    Gather(v, m, slotOf, gathered, offsets.AsSpan(c * slots, slots));
+                });
+            }
+        }
+
+        double ValueAt(long rank)
+        {
+            var bucket = BucketOfRank(total, rank);
+            var s = slotOf[bucket];
+            var within = (int)(rank - total[bucket]);
+            var segment = gathered.AsSpan(slotStart[s], slotStart[s + 1] - slotStart[s]);
+            Select(segment, 0, segment.Length - 1, within);
+            return segment[within];
+        }
+
+        for (var q = 0; q < percents.Length; q++)
+        {
+            double a = ValueAt(lower[q]);
+            var b = weight[q] > 0 && lower[q] + 1 < n ? ValueAt(lower[q] + 1) : a;
+            result[q] = Lerp(a, b, weight[q]);
+        }
+
+        return result;
+    }
+
+    private static (int Start, int End) ChunkRange(int length, int chunks, int c) =>
+        ((int)((long)length * c / chunks), (int)((long)length * (c + 1) / chunks));
+
+    // The bucket whose running-total range holds rank r: total[b] ≤ r < total[b + 1].
+    private static int BucketOfRank(long[] total, long r)
+    {
+        int lo = 0, hi = BucketCount - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) / 2;
+            if (total[mid] <= r)
+            {
+                lo = mid;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return lo;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BucketOf(float x)
+    {
+        var bits = BitConverter.SingleToUInt32Bits(x);
+        var key = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        return (int)(key >> (32 - BucketBits));
+    }
+
+    private static int[] CountBuckets(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask)
+    {
+        var counts = new int[BucketCount];
+        if (mask.Length == 0)
+        {
+            foreach (var x in values)
+            {
+                if (!float.IsNaN(x))
+                {
+                    counts[BucketOf(x)]++;
+                }
+            }
+        }
+        else
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                var x = values[i];
+                if (mask[i] != 0 && !float.IsNaN(x))
+                {
+                    counts[BucketOf(x)]++;
+                }
+            }
+        }
+
+        return counts;
+    }
+
+    private static void Gather(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask, short[] slotOf, float[] gathered, Span<int> next)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            var x = values[i];
+            if ((mask.Length != 0 && mask[i] == 0) || float.IsNaN(x))
+            {
+                continue;
+            }
+
+            var s = slotOf[BucketOf(x)];
+            if (s >= 0)
+            {
+                gathered[next[s]++] = x;
+            }
         }
     }
 

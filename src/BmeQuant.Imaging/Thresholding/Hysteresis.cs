@@ -1,3 +1,6 @@
+using System.Numerics.Tensors;
+using BmeQuant.Imaging.Filters;
+
 namespace BmeQuant.Imaging.Thresholding;
 
 /// <summary>
@@ -21,6 +24,53 @@ public static class Hysteresis
             throw new ArgumentOutOfRangeException(nameof(low), $"Low threshold {low} must not exceed high threshold {high}.");
         }
 
+        _ = Neighbours(connectivity);
+        return ApplyRuns(volume, low, high, (Connectivity)connectivity);
+    }
+
+    // Components of the voxels above low, found by x runs and union-find; a component is kept when one of its runs
+    // holds a voxel above high. The candidate mask is reused as the output (runs of dropped components cleared).
+    private static Volume<byte> ApplyRuns(Volume<float> volume, float low, float high, Connectivity connectivity)
+    {
+        int nx = volume.SizeX, ny = volume.SizeY, nz = volume.SizeZ;
+        var candidate = Threshold.Above(volume, low);
+        var runs = RunLabeler.Build(candidate.Data, nx, ny, nz, foreground: true, connectivity);
+        var seeded = new bool[runs.ComponentCount + 1];
+        var v = volume.Data;
+        var start = runs.Start;
+        var end = runs.End;
+        var label = runs.RunLabel;
+        var rows = ny * nz;
+        for (var row = 0; row < rows; row++)
+        {
+            for (var q = runs.RowFirst[row]; q < runs.RowFirst[row + 1]; q++)
+            {
+                // Run voxels are above low, so never NaN: the SIMD maximum decides.
+                if (!seeded[label[q]] && TensorPrimitives.Max(v.AsSpan((row * nx) + start[q], end[q] - start[q])) > high)
+                {
+                    seeded[label[q]] = true;
+                }
+            }
+        }
+
+        var c = candidate.Data;
+        for (var row = 0; row < rows; row++)
+        {
+            for (var q = runs.RowFirst[row]; q < runs.RowFirst[row + 1]; q++)
+            {
+                if (!seeded[label[q]])
+                {
+                    c.AsSpan((row * nx) + start[q], end[q] - start[q]).Clear();
+                }
+            }
+        }
+
+        return candidate;
+    }
+
+    /// <summary>Breadth-first reference of <see cref="Apply"/> (tests compare the two).</summary>
+    internal static Volume<byte> ApplyFlood(Volume<float> volume, float low, float high, int connectivity = 6)
+    {
         var offsets = Neighbours(connectivity);
         int nx = volume.SizeX, ny = volume.SizeY, nz = volume.SizeZ;
         var candidate = Threshold.Above(volume, low);

@@ -35,20 +35,32 @@ public static class Threshold
     /// <summary>Mask of the voxels in [<paramref name="lower"/>, <paramref name="upper"/>].</summary>
     public static Volume<byte> Band(Volume<float> volume, float lower, float upper) => RunVolume(volume, lower, upper, Kind.Band);
 
+    /// <summary>Below this many voxels one thread thresholds the whole volume.</summary>
+    private const int ParallelMinimum = 1 << 18;
+
     private static Volume<byte> RunVolume(Volume<float> volume, float lower, float upper, Kind kind)
     {
         ArgumentNullException.ThrowIfNull(volume);
-        var mask = volume.CreateLike<byte>();
-        var slice = volume.Geometry.SliceLength;
+        // Every voxel is written: the output needs no zeroing.
+        var mask = new Volume<byte>(volume.Geometry, GC.AllocateUninitializedArray<byte>(volume.Length));
         var src = volume.Data;
         var dst = mask.Data;
-        if (volume.Length < (1 << 18))
+        var length = src.Length;
+        if (length < ParallelMinimum)
         {
             Run(src, dst, lower, upper, kind);
         }
         else
         {
-            Parallel.For(0, volume.SizeZ, k => Run(src.AsSpan(k * slice, slice), dst.AsSpan(k * slice, slice), lower, upper, kind));
+            // Blocks of ~256 K voxels (a multiple of 64 so no block splits a vector), not one task per slice.
+            var blocks = (length + ParallelMinimum - 1) / ParallelMinimum;
+            var block = ((length / blocks) + 63) & ~63;
+            Parallel.For(0, blocks, b =>
+            {
+                var start = Math.Min(length, b * block);
+                var count = Math.Min(block, length - start);
+                Run(src.AsSpan(start, count), dst.AsSpan(start, count), lower, upper, kind);
+            });
         }
 
         return mask;

@@ -47,6 +47,68 @@ public class PercentilesTests
         }
     }
 
+    [Theory]
+    [InlineData(16384, 0)]
+    [InlineData(70001, 1)]
+    [InlineData((1 << 20) + 3, 2)]
+    public void ComputeByBuckets_LargeInputs_EqualsSelectionAndSort(int length, int kind)
+    {
+        double[] ps = [0, 1, 5, 25, 33.3, 50, 75, 95, 99, 100];
+        var rng = new Random(length);
+        var v = new float[length];
+        for (var n = 0; n < length; n++)
+        {
+            v[n] = kind switch
+            {
+                // Narrow range: many values share one bucket of the key's top bits.
+                0 => 1000f + (float)rng.NextDouble(),
+                // Wide signed range with duplicates, ±0, ±∞ and NaN.
+                1 => rng.Next(40) switch
+                {
+                    0 => float.NaN,
+                    1 => float.PositiveInfinity,
+                    2 => float.NegativeInfinity,
+                    3 => -0f,
+                    4 => 0f,
+                    < 15 => MathF.Round((float)((rng.NextDouble() - 0.5) * 2000) / 50) * 50,
+                    _ => (float)((rng.NextDouble() - 0.5) * 1e6),
+                },
+                // Intensity-like values (the parallel-chunk path).
+                _ => 1000f + (400f * MathF.Sin(n * 0.001f)) + rng.Next(256),
+            };
+        }
+
+        var m = new byte[length];
+        for (var n = 0; n < length; n++)
+        {
+            m[n] = (byte)(rng.Next(3) == 0 ? 0 : 1 + rng.Next(200));
+        }
+
+        foreach (var mask in new[] { Array.Empty<byte>(), m })
+        {
+            var buckets = Percentiles.ComputeByBuckets(v, ps, mask);
+            var selection = Percentiles.ComputeBySelection(v, ps, mask);
+            Assert.Equal(selection, buckets);
+            Assert.Equal(selection, Percentiles.Compute(v, ps, mask));
+            if (length < 100_000)
+            {
+                var included = v.Where((x, n) => (mask.Length == 0 || mask[n] != 0) && !float.IsNaN(x)).ToArray();
+                for (var q = 0; q < ps.Length; q++)
+                {
+                    Assert.Equal(BySort(included, ps[q]), buckets[q]);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void ComputeByBuckets_AllEqualOrAllMasked_ValueOrNaN()
+    {
+        var v = Enumerable.Repeat(7.5f, 20000).ToArray();
+        Assert.All(Percentiles.ComputeByBuckets(v, [0, 50, 99.9], default), x => Assert.Equal(7.5, x));
+        Assert.All(Percentiles.ComputeByBuckets(v, [0, 50], new byte[v.Length]), x => Assert.True(double.IsNaN(x)));
+    }
+
     [Fact]
     public void Compute_KnownValues_NumpyLinear()
     {

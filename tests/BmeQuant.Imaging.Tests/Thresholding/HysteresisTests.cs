@@ -36,6 +36,35 @@ public class HysteresisTests
         Assert.Equal(4, Hysteresis.Apply(v, 1, 10, 26).Data.Count(b => b == 1));
     }
 
+    [Theory]
+    [InlineData(6)]
+    [InlineData(18)]
+    [InlineData(26)]
+    public void Apply_RandomVolume_EqualsBreadthFirstReference(int connectivity)
+    {
+        // Smooth blobs plus noise so components of many shapes and sizes touch the high threshold or not.
+        var rng = new Random(connectivity);
+        var v = new Volume<float>(new ImageGeometry(37, 29, 11));
+        for (var k = 0; k < 11; k++)
+        {
+            for (var j = 0; j < 29; j++)
+            {
+                for (var i = 0; i < 37; i++)
+                {
+                    v[i, j, k] = (float)((Math.Sin(0.5 * i) * Math.Cos(0.4 * j) * Math.Sin((0.7 * k) + 1)) + (0.6 * rng.NextDouble()));
+                }
+            }
+        }
+
+        foreach (var (low, high) in new[] { (0.3f, 0.9f), (0.5f, 0.6f), (0.1f, 1.2f) })
+        {
+            var expected = Hysteresis.ApplyFlood(v, low, high, connectivity);
+            var actual = Hysteresis.Apply(v, low, high, connectivity);
+            Assert.Equal(expected.Data, actual.Data);
+            Assert.Contains((byte)1, actual.Data);
+        }
+    }
+
     [Fact]
     public void Apply_BadArguments_Refused()
     {
