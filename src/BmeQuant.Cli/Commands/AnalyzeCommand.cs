@@ -36,10 +36,11 @@ internal sealed class AnalyzeCommand : ICliCommand
         anatomy.AcceptOnlyFromAmong("auto", "unknown", "knee", "hip", "ankle", "sij");
         var studyUid = new Option<string?>("--study-uid") { Description = "When the folder holds several studies: the StudyInstanceUID to analyse." };
         var resample = new Option<bool>("--resample") { Description = "Resample tilted, gapped or irregular DICOM stacks onto a regular grid instead of refusing them." };
+        var timings = new Option<bool>("--timings") { Description = "Print wall and CPU milliseconds of start-up, reading, each analysis stage and writing, and the peak memory." };
 
         var command = new Command("analyze", "Quantify bone marrow edema in one study (a DICOM study folder, T1 + fluid-sensitive series, or a study on a PACS).")
         {
-            study, stir, t1, boneMask, referenceMask, output, rule, k, minLesion, anatomy, studyUid, resample,
+            study, stir, t1, boneMask, referenceMask, output, rule, k, minLesion, anatomy, studyUid, resample, timings,
         };
         var pacs = new PacsConnectionOptions(command, "--from-pacs", urlRequired: false);
         var patient = new Option<string?>("--patient") { Description = "With --from-pacs: the PatientID whose study is pulled." };
@@ -50,6 +51,7 @@ internal sealed class AnalyzeCommand : ICliCommand
         command.Add(push);
         command.SetAction(async (parse, ct) =>
         {
+            using var timer = parse.GetValue(timings) ? new AnalyzeTimings() : null;
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
             var folder = parse.GetValue(study);
@@ -139,15 +141,25 @@ internal sealed class AnalyzeCommand : ICliCommand
                     folder = new DirectoryInfo(pulled.Folder);
                 }
 
-                var opened = folder is not null
-                    ? await BmeQuantStudy.OpenFolderAsync(folder.FullName, openOptions, cancellationToken: ct).ConfigureAwait(false)
-                    : await BmeQuantStudy.OpenFilesAsync(stirPath!.FullName, t1Path?.FullName, openOptions, cancellationToken: ct).ConfigureAwait(false);
+                Study opened;
+                using (timer?.Stage("read"))
+                {
+                    opened = folder is not null
+                        ? await BmeQuantStudy.OpenFolderAsync(folder.FullName, openOptions, cancellationToken: ct).ConfigureAwait(false)
+                        : await BmeQuantStudy.OpenFilesAsync(stirPath!.FullName, t1Path?.FullName, openOptions, cancellationToken: ct).ConfigureAwait(false);
+                }
+
                 WriteStudy(stdout, opened);
                 var analysis = await opened.AnalyzeAsync(options, cancellationToken: ct).ConfigureAwait(false);
                 var outDir = parse.GetValue(output)!.FullName;
-                await analysis.WriteAsync(outDir, cancellationToken: ct).ConfigureAwait(false);
+                using (timer?.Stage("write"))
+                {
+                    await analysis.WriteAsync(outDir, cancellationToken: ct).ConfigureAwait(false);
+                }
+
                 stdout.Write(analysis.Summary());
                 stdout.WriteLine($"Written: {Path.Combine(outDir, FindingsWriter.FindingsFileName)} and masks (edema, bones, depth-zones, reference .nii.gz).");
+                timer?.Write(stdout);
                 if (pacsOptions is not null && parse.GetValue(push))
                 {
                     using var client = new DicomWebClient(pacsOptions);

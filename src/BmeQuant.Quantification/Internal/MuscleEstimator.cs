@@ -10,6 +10,9 @@ namespace BmeQuant.Quantification.Internal;
 /// </summary>
 internal static class MuscleEstimator
 {
+    /// <summary>Soft tissue farther than this from the bones is not considered.</summary>
+    private const double ReachMm = 20;
+
     public static double? EstimateFluid(Volume<float> fluid, Volume<float>? t1, BoneGeometry bones, ReferenceStats reference) =>
         Estimate(fluid, t1, bones, reference)?.Fluid;
 
@@ -30,19 +33,36 @@ internal static class MuscleEstimator
 
         var fluidHigh = MaskedSample.From(fluid.Data, stride).Quantile(0.99);
         var t1High = MaskedSample.From(t1.Data, stride).Quantile(0.99);
-        var near = Imaging.Filters.DistanceTransform.OutsideMm(bones.Union);
+        // Distance to the bones on their bounding box grown by the 20 mm reach: every bone voxel lies inside it, so the
+        // distances there are exact, and every voxel outside it is farther than 20 mm.
         var candidates = new Volume<byte>(fluid.Geometry);
         var f = fluid.Data;
         var t = t1.Data;
         var fatT1 = 0.75 * reference.T1Median.Value;
         var n = 0;
-        for (var i = 0; i < f.Length; i++)
+        var g = fluid.Geometry;
+        if (Bones.VoxelBox.OfMask(bones.Union) is { } unionBox)
         {
-            var d = near.Data[i];
-            if (d > 0 && d <= 20 && f[i] > 0.05 * fluidHigh && t[i] > 0.05 * t1High && t[i] < fatT1)
+            var box = unionBox.Grow(g, ReachMm);
+            var near = Imaging.Filters.DistanceTransform.OutsideMm(box.Crop(bones.Union)).Data;
+            var nx = box.SizeX;
+            for (var k = 0; k < box.SizeZ; k++)
             {
-                candidates.Data[i] = 1;
-                n++;
+                for (var j = 0; j < box.SizeY; j++)
+                {
+                    var at = nx * (j + (box.SizeY * k));
+                    var full = box.FullIndex(g, 0, j, k);
+                    for (var x = 0; x < nx; x++)
+                    {
+                        var d = near[at + x];
+                        var i = full + x;
+                        if (d > 0 && d <= ReachMm && f[i] > 0.05 * fluidHigh && t[i] > 0.05 * t1High && t[i] < fatT1)
+                        {
+                            candidates.Data[i] = 1;
+                            n++;
+                        }
+                    }
+                }
             }
         }
 

@@ -31,10 +31,20 @@ internal static class SeriesAlignment
             throw new QuantificationException(string.Create(CultureInfo.InvariantCulture, $"The T1 series ({t1.Geometry}) covers {overlap:P1} of the fluid-sensitive series ({fluid.Geometry}) in patient space; expected them to image the same joint."));
         }
 
-        var refinement = options.RegisterSeries ? T1Registration.Refine(fluid, t1, boneLabels, options, notes) : null;
-        var resampled = refinement is { Applied: true } r
-            ? RigidRegistration.ResampleMoving(t1, fluid.Geometry, r.Transform, float.NaN)
-            : Resampler.Resample(t1, fluid.Geometry, Interpolation.Linear, float.NaN);
+        T1RegistrationOutcome? refinement;
+        using (AnalysisStage.Start("register"))
+        {
+            refinement = options.RegisterSeries ? T1Registration.Refine(fluid, t1, boneLabels, options, notes) : null;
+        }
+
+        Volume<float> resampled;
+        using (AnalysisStage.Start("resample T1"))
+        {
+            resampled = refinement is { Applied: true } r
+                ? RigidRegistration.ResampleMoving(t1, fluid.Geometry, r.Transform, float.NaN)
+                : Resampler.Resample(t1, fluid.Geometry, Interpolation.Linear, float.NaN);
+        }
+
         var nan = 0L;
         foreach (var v in resampled.Data)
         {

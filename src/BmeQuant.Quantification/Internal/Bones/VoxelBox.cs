@@ -73,6 +73,76 @@ internal readonly record struct VoxelBox(int MinX, int MinY, int MinZ, int MaxX,
     /// <summary>Flat index in the full grid of voxel (i, j, k) of the box.</summary>
     public int FullIndex(ImageGeometry full, int i, int j, int k) => (int)full.Offset(MinX + i, MinY + j, MinZ + k);
 
+    /// <summary>The bounding box of the non-zero voxels of <paramref name="mask"/>, or null when there is none.</summary>
+    public static VoxelBox? OfMask(Volume<byte> mask)
+    {
+        int x0 = int.MaxValue, y0 = int.MaxValue, z0 = int.MaxValue, x1 = -1, y1 = -1, z1 = -1;
+        var nx = mask.SizeX;
+        var ny = mask.SizeY;
+        for (var k = 0; k < mask.SizeZ; k++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                var row = mask.Data.AsSpan(nx * (j + (ny * k)), nx);
+                var first = row.IndexOfAnyExcept((byte)0);
+                if (first < 0)
+                {
+                    continue;
+                }
+
+                var last = row.LastIndexOfAnyExcept((byte)0);
+                x0 = Math.Min(x0, first);
+                x1 = Math.Max(x1, last);
+                y0 = Math.Min(y0, j);
+                y1 = Math.Max(y1, j);
+                z0 = Math.Min(z0, k);
+                z1 = Math.Max(z1, k);
+            }
+        }
+
+        return x1 < 0 ? null : new VoxelBox(x0, y0, z0, x1, y1, z1);
+    }
+
+    /// <summary>The bounding box of every positive label, in one pass.</summary>
+    public static Dictionary<int, VoxelBox> OfAll(Volume<int> labels)
+    {
+        var boxes = new Dictionary<int, VoxelBox>();
+        var nx = labels.SizeX;
+        var ny = labels.SizeY;
+        var d = labels.Data;
+        for (var k = 0; k < labels.SizeZ; k++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                var at = nx * (j + (ny * k));
+                var i = 0;
+                while (i < nx)
+                {
+                    var v = d[at + i];
+                    if (v <= 0)
+                    {
+                        i++;
+                        continue;
+                    }
+
+                    // A run of one label: its first and last voxel are all the box needs.
+                    var start = i;
+                    while (i + 1 < nx && d[at + i + 1] == v)
+                    {
+                        i++;
+                    }
+
+                    boxes[v] = boxes.TryGetValue(v, out var b)
+                        ? new VoxelBox(Math.Min(b.MinX, start), Math.Min(b.MinY, j), Math.Min(b.MinZ, k), Math.Max(b.MaxX, i), Math.Max(b.MaxY, j), Math.Max(b.MaxZ, k))
+                        : new VoxelBox(start, j, k, i, j, k);
+                    i++;
+                }
+            }
+        }
+
+        return boxes;
+    }
+
     /// <summary>The bounding box of the voxels equal to <paramref name="label"/>, or null when there is none.</summary>
     public static VoxelBox? Of(Volume<int> labels, int label)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using BmeQuant.Imaging;
 using BmeQuant.Imaging.BiasField;
+using BmeQuant.Quantification.Internal.Bones;
 
 namespace BmeQuant.Quantification.Internal.Pipeline;
 
@@ -87,9 +88,12 @@ internal static class IntensityCorrection
     /// Per-bone reference: estimates each bone's normal marrow separately (as <see cref="ReferenceEstimator"/> does for all
     /// bones) and, where a bone's fluid-sensitive (or T1) median differs from the joint's by more than the option's
     /// fraction, rescales that series inside the bone so its normal marrow meets the joint reference — which is the
-    /// same as thresholding that bone against its own reference. Returns new volumes only when something was rescaled.
+    /// same as thresholding that bone against its own reference. Returns new volumes only when something was rescaled;
+    /// otherwise <c>Joint</c> is the joint reference it measured (what <see cref="ReferenceEstimator.Estimate"/> returns
+    /// on the same inputs, so the caller need not measure it again), else null. Each bone's own reference is measured on
+    /// its bounding box (the same voxels, so the same statistics).
     /// </summary>
-    public static (Volume<float> Fluid, Volume<float>? T1) EqualizeBones(
+    public static (Volume<float> Fluid, Volume<float>? T1, ReferenceStats? Joint) EqualizeBones(
         Volume<float> fluid,
         Volume<float>? t1,
         Volume<int> labels,
@@ -104,39 +108,36 @@ internal static class IntensityCorrection
         var limit = options.PerBoneReferenceDifference;
         if (double.IsPositiveInfinity(limit) || boneLabels.Count < 2)
         {
-            return (fluid, t1);
+            return (fluid, t1, null);
         }
 
         if (referenceMask is not null)
         {
             notes.Add("Reference: one for all bones (the given reference mask defines normal marrow; no per-bone reference).");
-            return (fluid, t1);
+            return (fluid, t1, null);
         }
 
         var joint = ReferenceEstimator.Estimate(fluid, t1, union, surfaceDepthMm, null);
         var minVoxels = Math.Max(10, (int)Math.Ceiling(MinimumBoneReferenceMm3 / fluid.Geometry.VoxelVolumeMm3));
         var uses = new List<string>();
         Volume<float>? fluidOut = null, t1Out = null;
+        var boxes = VoxelBox.OfAll(labels);
+        var ld = labels.Data;
         foreach (var label in boneLabels)
         {
             var name = names.TryGetValue(label, out var n) ? n : "label " + label.ToString(CultureInfo.InvariantCulture);
-            var boneMask = new Volume<byte>(labels.Geometry);
-            var bm = boneMask.Data;
-            var ld = labels.Data;
+            var box = boxes.GetValueOrDefault(label);
+            var boneMask = boxes.ContainsKey(label) ? box.CropEquals(labels, label) : null;
             var count = 0;
-            for (var i = 0; i < bm.Length; i++)
+            foreach (var v in boneMask?.Data ?? [])
             {
-                if (ld[i] == label)
-                {
-                    bm[i] = 1;
-                    count++;
-                }
+                count += v;
             }
 
             ReferenceStats own;
             try
             {
-                own = count < minVoxels ? joint : ReferenceEstimator.Estimate(fluid, t1, boneMask, surfaceDepthMm, null);
+                own = count < minVoxels ? joint : ReferenceEstimator.Estimate(box.Crop(fluid), t1 is null ? null : box.Crop(t1), boneMask!, box.Crop(surfaceDepthMm), null);
             }
             catch (QuantificationException)
             {
@@ -177,7 +178,7 @@ internal static class IntensityCorrection
         }
 
         notes.Add(string.Create(CultureInfo.InvariantCulture, $"Reference per bone (own when its normal-marrow median differs from the joint's by more than {100 * limit:F0} %): {string.Join("; ", uses)}."));
-        return (fluidOut ?? fluid, t1Out ?? t1);
+        return fluidOut is null && t1Out is null ? (fluid, t1, joint) : (fluidOut ?? fluid, t1Out ?? t1, null);
     }
 
     private static void Scale(float[] data, int[] labels, int label, double factor)

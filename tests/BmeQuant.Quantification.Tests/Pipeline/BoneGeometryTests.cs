@@ -1,0 +1,122 @@
+using BmeQuant.Imaging;
+using BmeQuant.Quantification.Internal;
+
+namespace BmeQuant.Quantification.Tests.Pipeline;
+
+/// <summary>
+/// <see cref="BoneGeometry.Compute"/> (distance transforms on each bone's box) against
+/// <see cref="BoneGeometry.ComputeFullGrid"/> (every transform on the whole grid): the same maps, voxel for voxel.
+/// </summary>
+public class BoneGeometryTests
+{
+    [Fact]
+    public void Compute_KneePhantomLabels_EqualsFullGridTransforms()
+    {
+        var labels = PipelinePhantoms.Input(PipelinePhantoms.Aligned).BoneLabels!;
+        AssertSameAsFullGrid(labels, AnalysisOptions.Default);
+    }
+
+    [Theory]
+    [InlineData(4.0)]
+    [InlineData(0.0)]
+    [InlineData(40.0)]
+    public void Compute_BlobsTouchingTheEdgesAnisotropic_EqualsFullGridTransforms(double reachMm)
+    {
+        // Three labelled ellipsoids on an anisotropic grid: one cut by the volume's edge, two close enough to share an
+        // articular surface at the default reach, one far from the others; plus a label with a single voxel.
+        var g = new ImageGeometry(48, 40, 14, new Vector3D(0.6, 0.8, 2.5), new Vector3D(-10, 5, 3), Matrix3D.Identity);
+        var labels = new Volume<int>(g);
+        (int Label, double X, double Y, double Z, double Rx, double Ry, double Rz)[] blobs =
+        [
+            (1, 2, 10, 6, 9, 6, 12),
+            (2, 22, 12, 7, 8, 7, 10),
+            (3, 22, 27, 7, 8, 5, 9),
+            (5, 40, 35, 12, 5, 4, 8),
+        ];
+        for (var k = 0; k < g.SizeZ; k++)
+        {
+            for (var j = 0; j < g.SizeY; j++)
+            {
+                for (var i = 0; i < g.SizeX; i++)
+                {
+                    foreach (var b in blobs)
+                    {
+                        var dx = ((i * 0.6) - (b.X * 0.6)) / b.Rx;
+                        var dy = ((j * 0.8) - (b.Y * 0.8)) / b.Ry;
+                        var dz = ((k * 2.5) - (b.Z * 2.5)) / b.Rz;
+                        if ((dx * dx) + (dy * dy) + (dz * dz) <= 1)
+                        {
+                            labels.Data[(int)g.Offset(i, j, k)] = b.Label;
+                        }
+                    }
+                }
+            }
+        }
+
+        labels.Data[(int)g.Offset(47, 0, 0)] = 9;
+        AssertSameAsFullGrid(labels, AnalysisOptions.Default with { ArticularReachMm = reachMm });
+    }
+
+    private static void AssertSameAsFullGrid(Volume<int> labels, AnalysisOptions options)
+    {
+        var list = labels.Data.Where(v => v > 0).Distinct().Order().ToList();
+        var fast = BoneGeometry.Compute(labels, list, options, TestContext.Current.CancellationToken);
+        var full = BoneGeometry.ComputeFullGrid(labels, list, options, TestContext.Current.CancellationToken);
+
+        Assert.Equal(full.Union.Data, fast.Union.Data);
+        Assert.Equal(full.ArticularSurface.Data, fast.ArticularSurface.Data);
+        Assert.Equal(full.SurfaceDepthMm.Data, fast.SurfaceDepthMm.Data);
+        Assert.Equal(full.ArticularDepthMm.Data, fast.ArticularDepthMm.Data);
+        Assert.Equal(full.HasArticularSurface.OrderBy(p => p.Key), fast.HasArticularSurface.OrderBy(p => p.Key));
+
+        // The maps are not trivial: some voxels deep inside, and (with a reach) an articular surface somewhere.
+        Assert.Contains(fast.SurfaceDepthMm.Data, d => d > 2);
+        if (options.ArticularReachMm > 0)
+        {
+            Assert.Contains(fast.ArticularSurface.Data, v => v != 0);
+        }
+    }
+}
+
+/// <summary>The joint reference that <see cref="Internal.Pipeline.IntensityCorrection.EqualizeBones"/> hands back for reuse.</summary>
+public class EqualizeBonesTests
+{
+    [Fact]
+    public void EqualizeBones_BonesAlike_ReturnsTheJointReferenceOfTheSameInputs()
+    {
+        var s = SyntheticStudy.Create(new Vector3D(8, 8, 5), 8, 33);
+        var list = s.Labels.Data.Where(v => v > 0).Distinct().Order().ToList();
+        var bones = BoneGeometry.Compute(s.Labels, list, AnalysisOptions.Default, TestContext.Current.CancellationToken);
+
+        var (fluid, t1, joint) = Internal.Pipeline.IntensityCorrection.EqualizeBones(s.Fluid, s.T1, s.Labels, list, new Dictionary<int, string>(), bones.Union, bones.SurfaceDepthMm, null, AnalysisOptions.Default, []);
+        var direct = ReferenceEstimator.Estimate(s.Fluid, s.T1, bones.Union, bones.SurfaceDepthMm, null);
+
+        Assert.Same(s.Fluid, fluid);
+        Assert.Same(s.T1, t1);
+        Assert.NotNull(joint);
+        Assert.Equal(direct.FluidMedian, joint.FluidMedian);
+        Assert.Equal(direct.FluidRobustSd, joint.FluidRobustSd);
+        Assert.Equal(direct.T1Median, joint.T1Median);
+        Assert.Equal(direct.T1RobustSd, joint.T1RobustSd);
+        Assert.Equal(direct.Mask.Data, joint.Mask.Data);
+    }
+
+    [Fact]
+    public void EqualizeBones_OneBoneRescaled_ReturnsNoJointReference()
+    {
+        var s = SyntheticStudy.Create(new Vector3D(8, 8, 5), 8, 34);
+        var fluid = s.Fluid.Clone();
+        for (var i = 0; i < fluid.Length; i++)
+        {
+            fluid.Data[i] *= s.Labels.Data[i] == 2 ? 2.5f : 1f;
+        }
+
+        var list = s.Labels.Data.Where(v => v > 0).Distinct().Order().ToList();
+        var bones = BoneGeometry.Compute(s.Labels, list, AnalysisOptions.Default, TestContext.Current.CancellationToken);
+
+        var (rescaled, _, joint) = Internal.Pipeline.IntensityCorrection.EqualizeBones(fluid, s.T1, s.Labels, list, new Dictionary<int, string>(), bones.Union, bones.SurfaceDepthMm, null, AnalysisOptions.Default, []);
+
+        Assert.NotSame(fluid, rescaled);
+        Assert.Null(joint);
+    }
+}
