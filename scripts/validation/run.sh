@@ -6,6 +6,8 @@
 #   SEEDS=5 scripts/validation/run.sh       # more seeds
 #   BMEQUANT_REAL_SIJ=/path scripts/validation/run.sh   # real scans elsewhere than ../shared/testdata/real-sij
 #   scripts/validation/run.sh --print       # print the tables, leave docs/validation.md alone
+#   scripts/validation/run.sh --quick       # check the script on a reduced grid (matrix <= 96, two visits per preset,
+#                                           # no real scans); prints only, never edits the page
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 doc="$repo/docs/validation.md"
@@ -19,11 +21,18 @@ load="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 commit="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [ -n "$(git -C "$repo" status --porcelain -- src 2>/dev/null)" ]; then commit="$commit (with uncommitted changes under src/)"; fi
 trap 'rm -f "$tables"' EXIT
+mode="${1:-}"
+case "$mode" in
+  ""|--print|--quick) ;;
+  *) echo "usage: $0 [--print|--quick]" >&2; exit 1 ;;
+esac
+extra=()
+if [ "$mode" = "--quick" ]; then extra=(--quick); fi
 # A .NET 10 file-based program referencing the BmeQuant project (Release: phantom generation and analyses are numeric).
 # Own bin/obj under artifacts/ (ignored by git), so the run never disturbs the normal build's output folders.
-dotnet run -c Release -p:UseArtifactsOutput=true -p:ArtifactsPath="$repo/artifacts/validation" "$repo/scripts/validation/validate.cs" -- --seeds "${SEEDS:-1}" --real-sij "$real_sij" > "$tables"
+dotnet run -c Release -p:UseArtifactsOutput=true -p:ArtifactsPath="$repo/artifacts/validation" "$repo/scripts/validation/validate.cs" -- --seeds "${SEEDS:-1}" --real-sij "$real_sij" "${extra[@]}" > "$tables"
 
-if [ "${1:-}" = "--print" ]; then
+if [ "$mode" = "--print" ] || [ "$mode" = "--quick" ]; then
   cat "$tables"
   exit 0
 fi
