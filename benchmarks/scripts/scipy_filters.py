@@ -80,6 +80,9 @@ def cases(size):
     v = intensity(size)
     m = mask(size).astype(bool)
     el = ellipsoid(sp_zyx, 2.0)
+    el15 = ellipsoid(sp_zyx, 1.5)
+    el25 = ellipsoid(sp_zyx, 2.5)
+    voxel_mm3 = float(np.prod(sp))
     mat, off = rotated_affine(size)
     s26 = ndi.generate_binary_structure(3, 3)
 
@@ -88,14 +91,32 @@ def cases(size):
         ndi.find_objects(lab)
         return n
 
+    def fill_per_slice():
+        out = np.empty_like(m)
+        for k in range(m.shape[0]):
+            out[k] = ndi.binary_fill_holes(m[k])
+        return out
+
+    def remove_small():
+        # skimage.morphology.remove_small_objects, written out: 6-connected labels, sizes, keep >= 5 mm^3.
+        lab, _ = ndi.label(m)
+        sizes = np.bincount(lab.ravel())
+        keep = sizes * voxel_mm3 >= 5.0 * (1 - 1e-12)
+        keep[0] = False
+        return keep[lab]
+
     return {
         ("GaussianFilterBenchmarks", "Fir"): lambda: ndi.gaussian_filter(v, [1.5 / s for s in sp_zyx], mode="nearest", truncate=4.0),
         ("GaussianFilterBenchmarks", "Recursive"): lambda: ndi.gaussian_filter(v, [3.0 / s for s in sp_zyx], mode="nearest", truncate=4.0),
         ("MedianFilterBenchmarks", "Simd"): lambda: ndi.median_filter(v, size=3, mode="nearest"),
         ("BinaryMorphologyBenchmarks", "Dilate"): lambda: ndi.binary_dilation(m, el, border_value=0),
         ("BinaryMorphologyBenchmarks", "Erode"): lambda: ndi.binary_erosion(m, el, border_value=0),
+        ("BinaryMorphologyBenchmarks", "Erode15"): lambda: ndi.binary_erosion(m, el15, border_value=0),
+        ("BinaryMorphologyBenchmarks", "Erode25"): lambda: ndi.binary_erosion(m, el25, border_value=0),
         ("HoleFillingBenchmarks", "Fill"): lambda: ndi.binary_fill_holes(m),
+        ("HoleFillingBenchmarks", "FillPerSlice"): fill_per_slice,
         ("ConnectedComponentsBenchmarks", "Label26"): label26,
+        ("ConnectedComponentsBenchmarks", "RemoveSmall"): remove_small,
         ("DistanceTransformBenchmarks", "InsideMm"): lambda: ndi.distance_transform_edt(m, sampling=sp_zyx),
         ("ResamplerBenchmarks", "Linear"): lambda: ndi.affine_transform(v, mat, off, order=1, mode="constant", cval=0),
         ("ResamplerBenchmarks", "BSpline3"): lambda: ndi.affine_transform(v, mat, off, order=3, mode="constant", cval=0),
@@ -147,7 +168,8 @@ def main():
     if args.run_dotnet:
         repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
         cmd = ["dotnet", "run", "-c", "Release", "--project", os.path.join(repo, "benchmarks", "BmeQuant.Benchmarks"), "--",
-               "--filter", "*Imaging.Filters*", "--job", "short", "--exporters", "csv"]
+               "--filter", "*Imaging.Filters*", "--anyCategories", "Peer", "--inProcess",
+               "--warmupCount", "1", "--iterationCount", "3", "--launchCount", "1", "--exporters", "csv"]
         print("running:", " ".join(cmd), file=sys.stderr)
         subprocess.run(cmd, check=True, cwd=repo)
         args.results = os.path.join(repo, "BenchmarkDotNet.Artifacts", "results")

@@ -93,12 +93,23 @@ def cases(size):
         return (ndi.sum_labels(np.ones_like(v), labels, idx), ndi.mean(v, labels, idx), ndi.standard_deviation(v, labels, idx),
                 ndi.minimum(v, labels, idx), ndi.maximum(v, labels, idx), ndi.center_of_mass(mb, labels, idx))
 
+    def hysteresis():
+        # skimage.filters.apply_hysteresis_threshold, written out (6-connected components of v > low holding v > high).
+        low = v > 1500
+        lab, n = ndi.label(low)
+        keep = np.zeros(n + 1, bool)
+        keep[np.unique(lab[v > 2000])] = True
+        keep[0] = False
+        return keep[lab]
+
     return [
         ("copy", "ConvertBenchmarks.Copy", lambda: np.copyto(out, v)),
         ("convert u16->f32 rescale", "ConvertBenchmarks.SimdParallel", convert),
         ("min/max/mean/var", "StatisticsBenchmarks.SimdParallel", stats),
         ("masked min/max/mean/var", "StatisticsBenchmarks.MaskedSimdParallel", stats_masked),
         ("threshold x > t", "ThresholdBenchmarks.SimdParallelNewVolume", lambda: (v > 1500).view(np.uint8)),
+        ("band 1200 <= x <= 1800", "ThresholdBenchmarks.BandNewVolume", lambda: ((v >= 1200) & (v <= 1800)).view(np.uint8)),
+        ("hysteresis 1500/2000", "ThresholdBenchmarks.Hysteresis6", hysteresis),
         ("histogram 256 bins", "HistogramBenchmarks.Parallel", lambda: np.histogram(v, 256, range=(900, 8000))),
         ("7 percentiles", "PercentileBenchmarks.Selection", lambda: np.percentile(v, PERCENTS)),
         ("otsu", "OtsuBenchmarks.Otsu2", lambda: otsu_numpy(v)),
@@ -144,7 +155,7 @@ def read_ours(results_dir):
 
 def run_dotnet(repo, artifacts):
     cmd = ["dotnet", "run", "-c", "Release", "--project", os.path.join(repo, "benchmarks", "BmeQuant.Benchmarks"), "--",
-           "--filter", "*Imaging.Kernels*", "--warmupCount", "1", "--iterationCount", "3", "--launchCount", "1",
+           "--filter", "*Imaging.Kernels*", "--anyCategories", "Peer", "--inProcess", "--warmupCount", "1", "--iterationCount", "3", "--launchCount", "1",
            "--exporters", "csv", "--artifacts", artifacts]
     print("running:", " ".join(cmd), file=sys.stderr)
     subprocess.run(cmd, check=True)

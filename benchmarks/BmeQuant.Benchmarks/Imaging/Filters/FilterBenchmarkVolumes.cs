@@ -8,6 +8,9 @@ namespace BmeQuant.Benchmarks.Imaging.Filters;
 /// </summary>
 internal static class FilterBenchmarkVolumes
 {
+    /// <summary>Category of the benchmarks that scipy_filters.py / scipy_kernels.py time a counterpart of.</summary>
+    public const string PeerCategory = "Peer";
+
     /// <summary>The three sizes of the issue: a 2-D stack, a large 2-D stack, a 3-D isotropic study.</summary>
     public static readonly string[] Sizes = ["320x320x30", "512x512x40", "384x384x200"];
 

@@ -18,9 +18,11 @@ public class GaussianFilterBenchmarks
     [GlobalSetup]
     public void Setup() => _volume = FilterBenchmarkVolumes.Intensity(Size);
 
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark(Baseline = true)]
     public Volume<float> Fir() => GaussianFilter.Apply(_volume, 1.5);
 
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public Volume<float> Recursive() => GaussianFilter.Apply(_volume, 3.0, method: GaussianMethod.Recursive);
 }
@@ -39,6 +41,7 @@ public class MedianFilterBenchmarks
     [GlobalSetup]
     public void Setup() => _volume = FilterBenchmarkVolumes.Intensity(Size);
 
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark(Baseline = true)]
     public Volume<float> Simd() => MedianFilter.ApplyVoxels(_volume, 1, 1, 1);
 
@@ -60,11 +63,23 @@ public class BinaryMorphologyBenchmarks
     [GlobalSetup]
     public void Setup() => _mask = FilterBenchmarkVolumes.Mask(Size);
 
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark(Baseline = true)]
     public Volume<byte> Dilate() => BinaryMorphology.Dilate(_mask, 2.0);
 
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public Volume<byte> Erode() => BinaryMorphology.Erode(_mask, 2.0);
+
+    /// <summary>Erosion at the pipeline's marrow closing radius (1.5 mm).</summary>
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public Volume<byte> Erode15() => BinaryMorphology.Erode(_mask, 1.5);
+
+    /// <summary>Erosion at the pipeline's air opening and wall closing radius (2.5 mm).</summary>
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public Volume<byte> Erode25() => BinaryMorphology.Erode(_mask, 2.5);
 
     [Benchmark]
     public Volume<byte> DilateExplicitElement() => BinaryMorphology.Dilate(_mask, StructuringElement.Ellipsoid(_mask.Geometry.Spacing, 2.0));
@@ -84,8 +99,14 @@ public class HoleFillingBenchmarks
     [GlobalSetup]
     public void Setup() => _mask = FilterBenchmarkVolumes.Mask(Size);
 
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public Volume<byte> Fill() => HoleFilling.Fill(_mask);
+
+    /// <summary>Hole filling of every z slice on its own (2-D, as scipy's fill on each slice).</summary>
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public Volume<byte> FillPerSlice() => HoleFilling.FillPerSlice(_mask);
 }
 
 /// <summary>Connected components with statistics, 26-connectivity.</summary>
@@ -102,8 +123,14 @@ public class ConnectedComponentsBenchmarks
     [GlobalSetup]
     public void Setup() => _mask = FilterBenchmarkVolumes.Mask(Size);
 
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public ComponentLabeling Label26() => ConnectedComponents.Label(_mask, Connectivity.Vertex26);
+
+    /// <summary>Removal of 6-connected components under 5 mm³ (labels, sizes, repaint).</summary>
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public Volume<byte> RemoveSmall() => ConnectedComponents.RemoveSmall(_mask, 5.0);
 }
 
 /// <summary>Exact Euclidean distance transform (foreground to background), anisotropic spacing.</summary>
@@ -120,6 +147,7 @@ public class DistanceTransformBenchmarks
     [GlobalSetup]
     public void Setup() => _mask = FilterBenchmarkVolumes.Mask(Size);
 
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public Volume<float> InsideMm() => DistanceTransform.InsideMm(_mask);
 }
@@ -143,9 +171,15 @@ public class ResamplerBenchmarks
         _target = FilterBenchmarkVolumes.RotatedTarget(_volume.Geometry);
     }
 
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark(Baseline = true)]
     public Volume<float> Linear() => Resampler.Resample(_volume, _target, Interpolation.Linear);
 
+    [BenchmarkCategory(FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public Volume<float> BSpline3() => Resampler.Resample(_volume, _target, Interpolation.BSpline3);
+
+    /// <summary>Lanczos-3 windowed sinc (no scipy.ndimage counterpart; not in the peer category).</summary>
+    [Benchmark]
+    public Volume<float> Lanczos3() => Resampler.Resample(_volume, _target, Interpolation.Lanczos3);
 }

@@ -33,6 +33,7 @@ public class ConvertBenchmarks
     [Benchmark]
     public void Simd() => VoxelConvert.ToFloat(_stored.Data, _output, 1.25f, -3f);
 
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public void SimdParallel()
     {
@@ -41,6 +42,7 @@ public class ConvertBenchmarks
     }
 
     /// <summary>Memory bandwidth reference: copy a float volume (reads and writes 8 bytes per voxel; the conversion 6).</summary>
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public void Copy() => _copySource.AsSpan().CopyTo(_output);
 }
@@ -72,12 +74,14 @@ public class StatisticsBenchmarks
     [Benchmark]
     public StatisticsAccumulator Simd() => VoxelStatistics.Accumulate(_volume.Data, default, 1000f);
 
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public SummaryStatistics SimdParallel() => VolumeStatistics.Summarize(_volume);
 
     [Benchmark]
     public StatisticsAccumulator MaskedScalar() => VoxelStatistics.Scalar(_volume.Data, _mask.Data, 1000f);
 
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public SummaryStatistics MaskedSimdParallel() => VolumeStatistics.Summarize(_volume, _mask);
 
@@ -113,8 +117,19 @@ public class ThresholdBenchmarks
     [Benchmark]
     public void Simd() => Threshold.Above(_volume.Data, 1500f, _mask);
 
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public Volume<byte> SimdParallelNewVolume() => Threshold.Above(_volume, 1500f);
+
+    /// <summary>Band threshold (lower ≤ x ≤ upper) into a new mask volume.</summary>
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public Volume<byte> BandNewVolume() => Threshold.Band(_volume, 1200f, 1800f);
+
+    /// <summary>Hysteresis (low 1500, high 2000, 6-connected) into a new mask volume.</summary>
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public Volume<byte> Hysteresis6() => Hysteresis.Apply(_volume, 1500f, 2000f);
 
     [Benchmark]
     public void Copy() => _volume.Data.AsSpan().CopyTo(_output);
@@ -146,6 +161,7 @@ public class HistogramBenchmarks
         Histogram.CountScalar(_volume.Data, default, 900, 8000, _counts);
     }
 
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public Histogram Parallel() => Histogram.Compute(_volume.Data, 900, 8000, 256);
 }
@@ -178,6 +194,7 @@ public class PercentileBenchmarks
         return _work[_work.Length / 2];
     }
 
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public double[] Selection() => Percentiles.Compute(_volume.Data, s_percents);
 }
@@ -196,6 +213,7 @@ public class OtsuBenchmarks
     [GlobalSetup]
     public void Setup() => _volume = KernelBenchmarkData.Intensity(Size);
 
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark(Baseline = true)]
     public float Otsu2() => Otsu.Compute(_volume);
 
@@ -222,6 +240,7 @@ public class LabelStatisticsBenchmarks
         _labels = KernelBenchmarkData.Labels(Size);
     }
 
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public IReadOnlyList<LabelMeasures> Compute() => LabelStatistics.Compute(_volume, _labels);
 }
