@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # DICOM read throughput, BmeQuant vs pydicom, on the same files in one run (issue 2's "at least 5x pydicom" target).
-# For each folder of .dcm files: header-only parse of every file, and full read + decode of every file's stored
-# values (pydicom: dcmread + pixel_array; BmeQuant: DicomFile.Open + DicomPixelData.GetFrameStored), best of N runs
-# after a warm-up, then the ratio pydicom time / BmeQuant time. Folders default to:
+# For each folder of .dcm files: header-only parse of every file; full read + decode of every file's stored values
+# (pydicom: dcmread + pixel_array; BmeQuant: DicomFile.Open + GetFrameStored, and the on-demand path
+# DicomReadOptions.PixelDataOnDemand + GetFrameStoredBytes into one buffer); the folder into one float32 volume
+# (pydicom + numpy stacking vs SeriesDiscovery + ToVolume). Best of N runs after a warm-up, in CPU seconds (user + sys,
+# so the ratios hold on a loaded machine) and wall seconds; ratio = pydicom CPU / BmeQuant CPU. Folders default to:
 #   uncompressed  a synthetic 200-slice 384x384 16-bit MR series written by pydicom (Explicit VR LE)
 #   j2k-lossless  the first J2K_SLICES (default 20) slices as JPEG 2000 lossless (opj_compress, encapsulated by pydicom; skipped
 #                 without opj_compress). pydicom decodes JPEG 2000 only with a plugin (pylibjpeg/GDCM/Pillow with
@@ -74,26 +76,39 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 OUT="$ROOT/benchmarks/results/dicom-peers-$(date -u +%Y-%m-%d).md"
 mkdir -p "$(dirname "$OUT")"
 {
-  echo "# DICOM read throughput: BmeQuant vs pydicom ($(date -u +%Y-%m-%dT%H:%MZ))"
+  echo "# DICOM read throughput: BmeQuant vs pydicom ($(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$ROOT" rev-parse --short HEAD))"
   echo
   echo "CPU: $CPU, $(nproc) cores; load average before the run: $LOAD; best of $REPEATS runs after a warm-up."
+  echo "CPU seconds (user + sys of the timing process, all threads; what the ratios use) with wall seconds in brackets."
+  echo "full = open + decode frame 0 into a new array per file (BmeQuant default options; pydicom dcmread + pixel_array);"
+  echo "on demand = BmeQuant DicomReadOptions.PixelDataOnDemand + GetFrameStoredBytes into one reused buffer;"
+  echo "volume = the folder into one float32 volume of modality values (BmeQuant SeriesDiscovery + ToVolume, parallel;"
+  echo "pydicom: dcmread all, sort by position, numpy stack of pixel_array x slope + intercept)."
   echo
-  echo "| folder | files | pydicom header (s) | BmeQuant header (s) | ratio | pydicom full (s) | BmeQuant full (s) | ratio |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| folder | files | header pydicom | header BmeQuant | ratio | full pydicom | full BmeQuant | ratio | on demand BmeQuant | ratio vs pydicom full | volume pydicom+numpy | volume BmeQuant | ratio |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$OUT"
+
+ratio() { echo "$1 $2" | awk '{ if ($2 > 0 && $1 == $1 + 0) printf "%.1fx", $1 / $2; else print "n/a" }'; }
+cell() { printf '%.3f (%.3f)' "$1" "$2"; }
 
 for folder in "${FOLDERS[@]}"; do
   ours=$(dotnet run -c Release --file "$ROOT/benchmarks/scripts/dicom_peers_timing.cs" -- "$folder" "$REPEATS" | tail -n 1)
   theirs=$("$PY" - "$folder" "$REPEATS" <<'PY'
-import glob, os, shutil, subprocess, sys, tempfile, time
+import glob, os, resource, shutil, subprocess, sys, tempfile, time
+import numpy as np
 import pydicom
 folder, repeats = sys.argv[1], int(sys.argv[2])
 files = sorted(glob.glob(os.path.join(folder, '*.dcm')))
+def cpu_now():
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
 def best(fn):
-    fn(); b = float('inf')
+    fn(); wall = cpu = float('inf')
     for _ in range(repeats):
-        t0 = time.perf_counter(); fn(); b = min(b, time.perf_counter() - t0)
-    return b
+        t0, c0 = time.perf_counter(), cpu_now(); fn()
+        wall, cpu = min(wall, time.perf_counter() - t0), min(cpu, cpu_now() - c0)
+    return wall, cpu
 header = best(lambda: [len(pydicom.dcmread(f, stop_before_pixels=True).SeriesInstanceUID) for f in files])
 def full():
     s = 0
@@ -101,12 +116,21 @@ def full():
         a = pydicom.dcmread(f).pixel_array
         s += int(a.flat[a.size // 2])
     return s
+def volume():
+    ds = [pydicom.dcmread(f) for f in files]
+    normal = np.cross(np.array(ds[0].ImageOrientationPatient[:3], float), np.array(ds[0].ImageOrientationPatient[3:], float))
+    ds.sort(key=lambda d: float(np.dot(normal, np.array(d.ImagePositionPatient, float))))
+    return np.stack([d.pixel_array.astype(np.float32) * np.float32(getattr(d, 'RescaleSlope', 1) or 1)
+                     + np.float32(getattr(d, 'RescaleIntercept', 0) or 0) for d in ds])
+how = 'pydicom'
 try:
-    full_t, how = best(full), 'pydicom'
-except Exception as e:  # no JPEG 2000 plugin: time opj_decompress on the same codestreams instead
+    full_t = best(full)
+    vol_t = best(volume)
+except Exception as e:  # no JPEG 2000 plugin: time opj_decompress on the same codestreams instead (CPU of the children)
+    vol_t = (float('nan'), float('nan'))
     opj = shutil.which('opj_decompress')
     if not opj:
-        full_t, how = float('nan'), f'pydicom cannot decode: {type(e).__name__}'
+        full_t, how = (float('nan'), float('nan')), f'pydicom cannot decode: {type(e).__name__}'
     else:
         from pydicom.encaps import generate_pixel_data_frame
         tmp = tempfile.mkdtemp()
@@ -119,17 +143,19 @@ except Exception as e:  # no JPEG 2000 plugin: time opj_decompress on the same c
             paths.append(p)
         out = os.path.join(tmp, 'o.rawl')
         full_t = best(lambda: [subprocess.run([opj, '-i', p, '-o', out], check=True, capture_output=True) for p in paths])
-        how = 'opj_decompress (pydicom has no JPEG 2000 plugin here; process start included)'
-print(f'{len(files)}\t{header:.6f}\t{full_t:.6f}\t{how}')
+        how = 'opj_decompress (no pydicom JPEG 2000 plugin; process start included)'
+print('\t'.join([str(len(files))] + [f'{x:.6f}' for x in (*header, *full_t, *vol_t)] + [how]))
 PY
 )
-  IFS=$'\t' read -r _ n oh of _ <<< "$ours"
-  IFS=$'\t' read -r _ ph pf how <<< "$theirs"
-  rh=$(echo "$ph / $oh" | bc -l); rf=$(echo "$pf / $of" | bc -l 2>/dev/null || echo nan)
+  IFS=$'\t' read -r _ n ohw ohc ofw ofc odw odc ovw ovc _ <<< "$ours"
+  IFS=$'\t' read -r _ phw phc pfw pfc pvw pvc how <<< "$theirs"
   name=$(basename "$folder")
-  printf '%-14s %4s files  header: pydicom %.3f s, BmeQuant %.3f s, ratio %.1fx   full: %s %.3f s, BmeQuant %.3f s, ratio %.1fx\n' \
-    "$name" "$n" "$ph" "$oh" "$rh" "$how" "$pf" "$of" "$rf"
-  printf '| %s | %s | %.3f | %.3f | %.1fx | %.3f (%s) | %.3f | %.1fx |\n' "$name" "$n" "$ph" "$oh" "$rh" "$pf" "$how" "$of" "$rf" >> "$OUT"
+  rh=$(ratio "$phc" "$ohc"); rf=$(ratio "$pfc" "$ofc"); rd=$(ratio "$pfc" "$odc"); rv=$(ratio "$pvc" "$ovc")
+  printf '%s (%s files), CPU s [wall s]: header pydicom %.3f [%.3f] BmeQuant %.3f [%.3f] %s | full %s %.3f [%.3f] BmeQuant %.3f [%.3f] %s | on demand %.3f [%.3f] %s | volume pydicom %.3f [%.3f] BmeQuant %.3f [%.3f] %s\n' \
+    "$name" "$n" "$phc" "$phw" "$ohc" "$ohw" "$rh" "$how" "$pfc" "$pfw" "$ofc" "$ofw" "$rf" "$odc" "$odw" "$rd" "$pvc" "$pvw" "$ovc" "$ovw" "$rv"
+  printf '| %s | %s | %s | %s | %s | %s%s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$n" \
+    "$(cell "$phc" "$phw")" "$(cell "$ohc" "$ohw")" "$rh" "$(cell "$pfc" "$pfw")" "$([ "$how" = pydicom ] || echo " ($how)")" "$(cell "$ofc" "$ofw")" "$rf" \
+    "$(cell "$odc" "$odw")" "$rd" "$(cell "$pvc" "$pvw")" "$(cell "$ovc" "$ovw")" "$rv" >> "$OUT"
 done
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
 echo "results written to $OUT"

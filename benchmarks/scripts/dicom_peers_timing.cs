@@ -3,15 +3,24 @@
 #:property AssemblyName=DicomPeersTiming
 #:property PublishAot=false
 
-// Times BmeQuant's DICOM reader on every .dcm file of FOLDER (non-recursive): header-only parse of all files, and full
-// read + decode of frame 0's stored values of all files. Best of REPEATS after one warm-up pass. Prints one line:
-// "bmequant<TAB>files<TAB>header_seconds<TAB>full_seconds<TAB>checksum". Used by dicom_peers.sh.
+// Times BmeQuant's DICOM reader on every .dcm file of FOLDER (non-recursive), best of REPEATS after one warm-up pass,
+// each stage as wall seconds and CPU seconds of this process (user + sys, all threads; robust to a loaded machine):
+//   header     DicomFile.Open(HeaderOnly) of every file
+//   full       DicomFile.Open (default: Pixel Data loaded) + GetFrameStored(0) of every file (a new array per file)
+//   ondemand   DicomFile.Open(PixelDataOnDemand) + GetFrameStoredBytes(0) into one reused buffer (pixels read from the
+//              file straight into it)
+//   volume     SeriesDiscovery.Discover(FOLDER) + ToVolume() of its first series (modality values, Volume<float>)
+// Prints one line: "bmequant<TAB>files<TAB>" then wall<TAB>cpu for each stage in that order, then a checksum.
+// Used by dicom_peers.sh.
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using BmeQuant.Dicom;
+using BmeQuant.Dicom.Series;
 
 var folder = args[0];
 int repeats = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3;
 var files = Directory.GetFiles(folder, "*.dcm").Order(StringComparer.Ordinal).ToArray();
+byte[] frame = [];
 
 long Headers()
 {
@@ -36,20 +45,66 @@ long Full()
     return n;
 }
 
-double Best(Func<long> run, out long checksum)
+long OnDemand()
 {
-    checksum = run(); // warm-up (JIT, page cache)
-    double best = double.MaxValue;
-    for (int i = 0; i < repeats; i++)
+    long n = 0;
+    foreach (var f in files)
     {
-        var sw = Stopwatch.StartNew();
-        checksum = run();
-        best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        var px = DicomPixelData.Create(DicomFile.Open(f, DicomReadOptions.PixelDataOnDemand));
+        var length = px.FrameSampleCount * px.BytesPerSample;
+        if (frame.Length != length)
+        {
+            frame = new byte[length];
+        }
+
+        px.GetFrameStoredBytes(0, frame);
+        n += px.BytesPerSample == 2 ? MemoryMarshal.Cast<byte, ushort>(frame)[px.FrameSampleCount / 2] : frame[length / 2];
     }
 
-    return best;
+    return n;
 }
 
-double header = Best(Headers, out _);
-double full = Best(Full, out long sum);
-Console.WriteLine(FormattableString.Invariant($"bmequant\t{files.Length}\t{header:F6}\t{full:F6}\t{sum}"));
+long Volume()
+{
+    var series = SeriesDiscovery.Discover(folder).Series;
+    if (series.Count == 0 || series[0].Geometry.Refusal is not null)
+    {
+        return -1;
+    }
+
+    var v = series[0].ToVolume().Volume;
+    return (long)v.Data[v.Data.Length / 2];
+}
+
+(double Wall, double Cpu) Best(Func<long> run, out long checksum)
+{
+    checksum = run(); // warm-up (JIT, page cache)
+    double wall = double.MaxValue, cpu = double.MaxValue;
+    using var self = Process.GetCurrentProcess();
+    for (int i = 0; i < repeats; i++)
+    {
+        self.Refresh();
+        var cpu0 = self.TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        checksum = run();
+        wall = Math.Min(wall, sw.Elapsed.TotalSeconds);
+        self.Refresh();
+        cpu = Math.Min(cpu, (self.TotalProcessorTime - cpu0).TotalSeconds);
+    }
+
+    return (wall, cpu);
+}
+
+var header = Best(Headers, out _);
+var full = Best(Full, out long sum);
+var onDemand = Best(OnDemand, out long sum2);
+var volume = Best(Volume, out _);
+if (sum != sum2)
+{
+    Console.Error.WriteLine($"checksums differ: full {sum}, on demand {sum2}");
+    return 1;
+}
+
+Console.WriteLine(FormattableString.Invariant(
+    $"bmequant\t{files.Length}\t{header.Wall:F6}\t{header.Cpu:F6}\t{full.Wall:F6}\t{full.Cpu:F6}\t{onDemand.Wall:F6}\t{onDemand.Cpu:F6}\t{volume.Wall:F6}\t{volume.Cpu:F6}\t{sum}"));
+return 0;
