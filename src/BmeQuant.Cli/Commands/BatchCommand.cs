@@ -164,26 +164,24 @@ internal sealed class BatchCommand : ICliCommand
                 }
             }
 
-            Console.CancelKeyPress += OnCancel;
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+            void OnTerminate()
             {
-                ctx.Cancel = true;
                 stopStarting.Cancel();
                 abort.Cancel();
-            });
-            try
+            }
+
+            var live = !parse.GetValue(plain) && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+            return RunEngine(options, stdout, stderr, OnCancel, OnTerminate, () =>
             {
-                var live = !parse.GetValue(plain) && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-                BatchSummary summary;
                 if (live)
                 {
-                    summary = AnsiConsole.Progress()
+                    return AnsiConsole.Progress()
                         .AutoClear(false)
                         .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                         .Start(ctx =>
                         {
                             var task = ctx.AddTask("studies", maxValue: parsed.Studies.Count);
-                            var progress = new SyncProgress(p =>
+                            var bar = new SyncProgress(p =>
                             {
                                 if (!p.Started && p.Result is { } r)
                                 {
@@ -191,37 +189,22 @@ internal sealed class BatchCommand : ICliCommand
                                     AnsiConsole.MarkupLine(Markup.Escape(Line(p, r)));
                                 }
                             });
-                            return BatchRunner.RunAsync(parsed, options, progress, stopStarting.Token, abort.Token).GetAwaiter().GetResult();
+                            return BatchRunner.RunAsync(parsed, options, bar, stopStarting.Token, abort.Token).GetAwaiter().GetResult();
                         });
                 }
-                else
-                {
-                    var gate = new Lock();
-                    var progress = new SyncProgress(p =>
-                    {
-                        lock (gate)
-                        {
-                            stdout.WriteLine(p.Started
-                                ? $"{Stamp()} start {p.Study}"
-                                : Line(p, p.Result!));
-                        }
-                    });
-                    summary = BatchRunner.RunAsync(parsed, options, progress, stopStarting.Token, abort.Token).GetAwaiter().GetResult();
-                }
 
-                stdout.WriteLine(Totals(summary));
-                stdout.WriteLine(WhereResultsAre(options));
-                return ExitCode(summary);
-            }
-            catch (BmeQuantException ex)
-            {
-                stderr.WriteLine(ex.Message);
-                return ExitCodes.CorruptInput;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= OnCancel;
-            }
+                var gate = new Lock();
+                var progress = new SyncProgress(p =>
+                {
+                    lock (gate)
+                    {
+                        stdout.WriteLine(p.Started
+                            ? $"{Stamp()} start {p.Study}"
+                            : Line(p, p.Result!));
+                    }
+                });
+                return BatchRunner.RunAsync(parsed, options, progress, stopStarting.Token, abort.Token).GetAwaiter().GetResult();
+            }, summary => [Totals(summary)]);
         });
         return command;
     }
@@ -241,12 +224,6 @@ internal sealed class BatchCommand : ICliCommand
             cancel.Cancel();
         }
 
-        Console.CancelKeyPress += OnCancel;
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
-        {
-            ctx.Cancel = true;
-            cancel.Cancel();
-        });
         var gate = new Lock();
         var progress = new SyncProgress(p =>
         {
@@ -255,18 +232,57 @@ internal sealed class BatchCommand : ICliCommand
                 stdout.WriteLine(p.Started ? $"{Stamp()} running {p.Study}" : Line(p, p.Result!));
             }
         });
+        return RunEngine(
+            options,
+            stdout,
+            stderr,
+            OnCancel,
+            cancel.Cancel,
+            () => SlurmBatchRunner.RunAsync(manifest, options, slurm, client, progress, cancel.Token).GetAwaiter().GetResult(),
+            SlurmReport);
+    }
+
+    /// <summary>The Slurm run's closing lines: totals with the job ids, then every failed study (what --retry-failed would resubmit).</summary>
+    private static IEnumerable<string> SlurmReport(BatchSummary summary)
+    {
+        yield return Totals(summary) + (summary.SlurmJobIds.Count > 0 ? " Slurm job(s): " + string.Join(", ", summary.SlurmJobIds) + "." : " Nothing submitted.");
+        var failed = summary.Studies.Where(s => !s.IsOk).ToArray();
+        if (failed.Length > 0)
+        {
+            yield return $"Failed ({failed.Length}); rerun with --retry-failed to resubmit only these:";
+            foreach (var f in failed)
+            {
+                yield return $"  line {f.Line.ToString(CultureInfo.InvariantCulture)} ({f.Patient} / {f.Timepoint}) {f.Outcome}: {f.Error}";
+            }
+        }
+    }
+
+    /// <summary>
+    /// The tail both engines share: Ctrl-C and SIGTERM wired to the run while it lasts, the run, its closing lines and
+    /// where the summary and registry are, and the exit code from the summary. An error that stops the whole run (a
+    /// <see cref="BmeQuantException"/>, e.g. an unwritable output or run folder) prints its message and gives exit code 4.
+    /// </summary>
+    private static int RunEngine(
+        BatchOptions options,
+        TextWriter stdout,
+        TextWriter stderr,
+        ConsoleCancelEventHandler onCancel,
+        Action onTerminate,
+        Func<BatchSummary> run,
+        Func<BatchSummary, IEnumerable<string>> closingLines)
+    {
+        Console.CancelKeyPress += onCancel;
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            onTerminate();
+        });
         try
         {
-            var summary = SlurmBatchRunner.RunAsync(manifest, options, slurm, client, progress, cancel.Token).GetAwaiter().GetResult();
-            stdout.WriteLine(Totals(summary) + (summary.SlurmJobIds.Count > 0 ? " Slurm job(s): " + string.Join(", ", summary.SlurmJobIds) + "." : " Nothing submitted."));
-            var failed = summary.Studies.Where(s => !s.IsOk).ToArray();
-            if (failed.Length > 0)
+            var summary = run();
+            foreach (var line in closingLines(summary))
             {
-                stdout.WriteLine($"Failed ({failed.Length}); rerun with --retry-failed to resubmit only these:");
-                foreach (var f in failed)
-                {
-                    stdout.WriteLine($"  line {f.Line.ToString(CultureInfo.InvariantCulture)} ({f.Patient} / {f.Timepoint}) {f.Outcome}: {f.Error}");
-                }
+                stdout.WriteLine(line);
             }
 
             stdout.WriteLine(WhereResultsAre(options));
@@ -279,7 +295,7 @@ internal sealed class BatchCommand : ICliCommand
         }
         finally
         {
-            Console.CancelKeyPress -= OnCancel;
+            Console.CancelKeyPress -= onCancel;
         }
     }
 

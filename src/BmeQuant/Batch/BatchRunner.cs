@@ -45,45 +45,20 @@ public static class BatchRunner
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var started = DateTime.UtcNow;
-        Directory.CreateDirectory(options.OutputFolder);
-        var cleaned = ResultFolder.CleanUp(options.OutputFolder);
-        var registry = ResultsRegistry.Open(Path.Combine(options.OutputFolder, ResultsRegistry.DefaultFileName));
-        var parameters = JsonSerializer.Serialize(options.Analysis, BatchResultMarker.Json);
         var studies = manifest.Studies;
-        var results = new BatchStudyResult?[studies.Count];
         var running = new List<(Task<(BatchStudyResult Result, Task? Abandoned)> Task, int Index, long Reserved)>();
         var abandoned = new List<(Task Work, long Reserved)>();
         long reserved = 0;
         long peakReserved = 0;
-        var completed = 0;
         var next = 0;
         StudyPlan? pending = null;
-        var context = new RunContext(options, registry, parameters, analyze, abort);
-
-        BatchSummary Snapshot(bool complete) => new()
-        {
-            Manifest = manifest.Path,
-            OutputFolder = options.OutputFolder,
-            Jobs = options.Jobs,
-            MemoryBudgetBytes = options.MemoryBudgetBytes,
-            StartedUtc = started,
-            FinishedUtc = DateTime.UtcNow,
-            Complete = complete,
-            Cancelled = stopStarting.IsCancellationRequested || abort.IsCancellationRequested,
-            PeakWorkingSetBytes = PeakWorkingSet(),
-            PeakReservedBytes = peakReserved,
-            LeftoversCleaned = cleaned,
-            Studies = results.Where(r => r is not null).Select(r => r!).ToArray(),
-        };
-
-        void Finish(int index, BatchStudyResult result)
-        {
-            results[index] = result;
-            completed++;
-            progress?.Report(new BatchProgress(studies[index], false, result, completed, studies.Count));
-            Snapshot(complete: false).Write();
-        }
+        var ledger = new BatchRunLedger(
+            manifest,
+            options,
+            progress,
+            () => stopStarting.IsCancellationRequested || abort.IsCancellationRequested,
+            s => s with { PeakReservedBytes = peakReserved });
+        var context = new RunContext(options, ledger.Registry, ledger.Parameters, analyze, abort);
 
         while (next < studies.Count || running.Count > 0)
         {
@@ -108,7 +83,7 @@ public static class BatchRunner
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException || !abort.IsCancellationRequested)
                     {
-                        Finish(next, Failed(study, ex, null, 0, planClock.Elapsed.TotalSeconds, options.StudyTimeout, timedOut: false));
+                        ledger.Finish(next, Failed(study, ex, null, 0, planClock.Elapsed.TotalSeconds, options.StudyTimeout, timedOut: false));
                         next++;
                         continue;
                     }
@@ -117,7 +92,7 @@ public static class BatchRunner
                 if (pending.EstimatedMemoryBytes > options.MemoryBudgetBytes)
                 {
                     var refusal = new StudyRefusedException($"{study}: needs about {Mib(pending.EstimatedMemoryBytes)} MiB, more than the whole memory budget of {Mib(options.MemoryBudgetBytes)} MiB (--memory-budget-mb).");
-                    Finish(next, Failed(study, refusal, null, pending.EstimatedMemoryBytes, 0, options.StudyTimeout, timedOut: false));
+                    ledger.Finish(next, Failed(study, refusal, null, pending.EstimatedMemoryBytes, 0, options.StudyTimeout, timedOut: false));
                     pending = null;
                     next++;
                     continue;
@@ -130,7 +105,7 @@ public static class BatchRunner
 
                 reserved += pending.EstimatedMemoryBytes;
                 peakReserved = Math.Max(peakReserved, reserved);
-                progress?.Report(new BatchProgress(study, true, null, completed, studies.Count));
+                progress?.Report(new BatchProgress(study, true, null, ledger.Completed, studies.Count));
                 var plan = pending;
                 running.Add((RunStudyAsync(plan, context), next, plan.EstimatedMemoryBytes));
                 pending = null;
@@ -171,20 +146,10 @@ public static class BatchRunner
                 abandoned.Add((abandonedWork, entry.Reserved));
             }
 
-            Finish(entry.Index, result);
+            ledger.Finish(entry.Index, result);
         }
 
-        for (var i = 0; i < studies.Count; i++)
-        {
-            if (results[i] is null)
-            {
-                results[i] = new BatchStudyResult(studies[i].Line, studies[i].Patient, studies[i].Timepoint, studies[i].Date, BatchOutcome.Cancelled, null, "Not started: the batch was cancelled.", null, null, 0, 0, 0, 0, 0, null);
-            }
-        }
-
-        var summary = Snapshot(complete: true);
-        summary.Write();
-        return summary;
+        return ledger.Close();
     }
 
     /// <summary>What <see cref="Execute"/> needs besides the study; <c>Registry</c> is null inside a cluster task (the submitting host merges).</summary>

@@ -48,41 +48,17 @@ public static class SlurmBatchRunner
         ArgumentNullException.ThrowIfNull(client);
         options.Validate();
         slurm.Validate();
-        var started = DateTime.UtcNow;
-        Directory.CreateDirectory(options.OutputFolder);
-        var cleaned = ResultFolder.CleanUp(options.OutputFolder);
-        var registry = ResultsRegistry.Open(Path.Combine(options.OutputFolder, ResultsRegistry.DefaultFileName));
-        var parameters = JsonSerializer.Serialize(options.Analysis, BatchResultMarker.Json);
         var studies = manifest.Studies;
-        var results = new BatchStudyResult?[studies.Count];
         var jobIds = new List<string>();
-        var completed = 0;
-
-        BatchSummary Snapshot(bool complete) => new()
-        {
-            Manifest = manifest.Path,
-            OutputFolder = options.OutputFolder,
-            Engine = "slurm",
-            SlurmJobIds = jobIds.ToArray(),
-            Jobs = options.Jobs,
-            MemoryBudgetBytes = options.MemoryBudgetBytes,
-            StartedUtc = started,
-            FinishedUtc = DateTime.UtcNow,
-            Complete = complete,
-            Cancelled = cancellationToken.IsCancellationRequested,
-            PeakWorkingSetBytes = BatchRunner.PeakWorkingSet(),
-            PeakReservedBytes = 0,
-            LeftoversCleaned = cleaned,
-            Studies = results.Where(r => r is not null).Select(r => r!).ToArray(),
-        };
-
-        void Finish(int index, BatchStudyResult result)
-        {
-            results[index] = result;
-            completed++;
-            progress?.Report(new BatchProgress(studies[index], false, result, completed, studies.Count));
-            Snapshot(complete: false).Write();
-        }
+        var ledger = new BatchRunLedger(
+            manifest,
+            options,
+            progress,
+            () => cancellationToken.IsCancellationRequested,
+            s => s with { Engine = "slurm", SlurmJobIds = jobIds.ToArray() });
+        var registry = ledger.Registry;
+        var parameters = ledger.Parameters;
+        var started = ledger.StartedUtc;
 
         // 1. Plan on this host: what is finished or failed before is not submitted.
         var toSubmit = new List<(int StudyIndex, StudyPlan Plan, string Key)>();
@@ -99,7 +75,7 @@ public static class SlurmBatchRunner
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                Finish(i, BatchRunner.Failed(study, ex, null, 0, clock.Elapsed.TotalSeconds, options.StudyTimeout, timedOut: false));
+                ledger.Finish(i, BatchRunner.Failed(study, ex, null, 0, clock.Elapsed.TotalSeconds, options.StudyTimeout, timedOut: false));
                 continue;
             }
 
@@ -111,13 +87,13 @@ public static class SlurmBatchRunner
                     registry.Upsert(BatchRunner.ToRegistry(marker, folder));
                 }
 
-                Finish(i, Result(study, BatchOutcome.AlreadyDone, null, null, key, Relative(options, folder), marker.TotalEdemaVolumeMm3, clock.Elapsed.TotalSeconds, plan.EstimatedMemoryBytes));
+                ledger.Finish(i, Result(study, BatchOutcome.AlreadyDone, null, null, key, Relative(options, folder), marker.TotalEdemaVolumeMm3, clock.Elapsed.TotalSeconds, plan.EstimatedMemoryBytes));
                 continue;
             }
 
             if (!options.RetryFailed && registry.FindFailure(key) is { } failure)
             {
-                Finish(i, Result(study, BatchOutcome.FailedEarlier, failure.ErrorType, $"Failed on {failure.AttemptedUtc:yyyy-MM-dd HH:mm} UTC with the same inputs and parameters ({failure.Outcome}): {failure.Error} Use --retry-failed to try again.", key, null, null, clock.Elapsed.TotalSeconds, plan.EstimatedMemoryBytes));
+                ledger.Finish(i, Result(study, BatchOutcome.FailedEarlier, failure.ErrorType, $"Failed on {failure.AttemptedUtc:yyyy-MM-dd HH:mm} UTC with the same inputs and parameters ({failure.Outcome}): {failure.Error} Use --retry-failed to try again.", key, null, null, clock.Elapsed.TotalSeconds, plan.EstimatedMemoryBytes));
                 continue;
             }
 
@@ -169,7 +145,7 @@ public static class SlurmBatchRunner
                     foreach (var m in members)
                     {
                         var study = studies[m.StudyIndex];
-                        Finish(m.StudyIndex, Result(study, BatchOutcome.Error, nameof(SlurmException), $"{study}: not submitted: {ex.Message}", m.Task.InputKey, null, null, 0, m.Task.EstimatedMemoryBytes));
+                        ledger.Finish(m.StudyIndex, Result(study, BatchOutcome.Error, nameof(SlurmException), $"{study}: not submitted: {ex.Message}", m.Task.InputKey, null, null, 0, m.Task.EstimatedMemoryBytes));
                     }
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -182,21 +158,10 @@ public static class SlurmBatchRunner
         // 3. Follow the arrays until every submitted task has a result or has left the queue.
         if (runFolder is not null && arrayOf.Count > 0)
         {
-            await FollowAsync(runFolder, tasks.Where(t => arrayOf.ContainsKey(t.Task.Index)).ToArray(), arrayOf, jobIds, studies, options, slurm, client, registry, progress, Finish, cancellationToken).ConfigureAwait(false);
+            await FollowAsync(runFolder, tasks.Where(t => arrayOf.ContainsKey(t.Task.Index)).ToArray(), arrayOf, jobIds, studies, options, slurm, client, registry, progress, ledger.Finish, cancellationToken).ConfigureAwait(false);
         }
 
-        for (var i = 0; i < studies.Count; i++)
-        {
-            if (results[i] is null)
-            {
-                var s = studies[i];
-                results[i] = new BatchStudyResult(s.Line, s.Patient, s.Timepoint, s.Date, BatchOutcome.Cancelled, null, "Not started: the batch was cancelled.", null, null, 0, 0, 0, 0, 0, null);
-            }
-        }
-
-        var summary = Snapshot(complete: true);
-        summary.Write();
-        return summary;
+        return ledger.Close();
     }
 
     /// <summary>Memory requested for a study: (estimate + runtime) × 1.25, at least the floor, rounded up to a power of two MiB (few memory classes, few arrays).</summary>
