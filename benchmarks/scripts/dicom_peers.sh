@@ -9,7 +9,7 @@
 #   j2k-lossless  the first J2K_SLICES (default 20) slices as JPEG 2000 lossless (opj_compress, encapsulated by pydicom; skipped
 #                 without opj_compress). pydicom decodes JPEG 2000 only with a plugin (pylibjpeg/GDCM/Pillow with
 #                 OpenJPEG): when none is installed its column says so and the script times opj_decompress instead.
-# Usage: dicom_peers.sh [repeats] [extra folder ...]; prints a table and writes benchmarks/results/dicom-peers-DATE.md.
+# Usage: dicom_peers.sh [repeats] [extra folder ...]; prints a table and writes benchmarks/results/dicom-peers-DATE-TIME.md.
 set -euo pipefail
 REPEATS=${1:-3}
 export J2K_SLICES=${J2K_SLICES:-20}
@@ -73,7 +73,7 @@ FOLDERS+=("$@")
 dotnet build -c Release "$ROOT/src/BmeQuant.Dicom" -v q -nologo > /dev/null
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
-OUT="$ROOT/benchmarks/results/dicom-peers-$(date -u +%Y-%m-%d).md"
+OUT="$ROOT/benchmarks/results/dicom-peers-$(date -u +%Y-%m-%dT%H%M).md"
 mkdir -p "$(dirname "$OUT")"
 {
   echo "# DICOM read throughput: BmeQuant vs pydicom ($(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$ROOT" rev-parse --short HEAD))"
@@ -89,7 +89,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$OUT"
 
-ratio() { echo "$1 $2" | awk '{ if ($2 > 0 && $1 == $1 + 0) printf "%.1fx", $1 / $2; else print "n/a" }'; }
+ratio() { case "$1$2" in *nan*) echo "n/a" ;; *) echo "$1 $2" | awk '{ if ($2 > 0) printf "%.1fx", $1 / $2; else print "n/a" }' ;; esac; }
 cell() { printf '%.3f (%.3f)' "$1" "$2"; }
 
 for folder in "${FOLDERS[@]}"; do
