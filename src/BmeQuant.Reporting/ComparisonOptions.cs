@@ -22,6 +22,16 @@ public sealed record ComparisonOptions
     /// </summary>
     public double DetectionFloorMm3 { get; init; } = 200;
 
+    /// <summary>
+    /// Which edema volume is compared. Default <see cref="VolumeMeasure.FractionWeighted"/>: it follows the whole edema
+    /// burden as it fades (partial-volume voxels count in proportion), which is what a resolving or migrating course
+    /// changes; the binary outline drops faint edema first, so it overstates a regression and calls a faint remnant
+    /// resolved. The detection floor and the repeatability below hold for both measures (see docs/report-csv.md).
+    /// When a timepoint lacks fraction-weighted volumes (older findings.json), the binary volumes are compared for
+    /// every timepoint and the report says so.
+    /// </summary>
+    public VolumeMeasure VolumeMeasure { get; init; } = VolumeMeasure.FractionWeighted;
+
     /// <summary>Confidence level of the trajectory's intervals (default 0.95).</summary>
     public double ConfidenceLevel { get; init; } = 0.95;
 

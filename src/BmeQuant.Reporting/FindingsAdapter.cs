@@ -36,8 +36,12 @@ public static class FindingsAdapter
                 b.RegionVolumeMm3,
                 b.Signal.EdemaToNormalMarrow,
                 b.Distribution.Pattern,
-                b.Distribution.FociCount)).ToArray(),
+                b.Distribution.FociCount)
+            {
+                FractionWeightedVolumeMm3 = b.FractionWeightedVolumeMm3,
+            }).ToArray(),
             TotalEdemaVolumeMm3 = findings.Total.EdemaVolumeMm3,
+            TotalFractionWeightedVolumeMm3 = findings.Total.FractionWeightedVolumeMm3,
             InputSeries = inputs,
             ThresholdSensitivityMm3 = new VolumeRange(findings.Sensitivity.VolumeAtLowerThresholdMm3, findings.Sensitivity.VolumeAtHigherThresholdMm3),
             Notes = findings.Notes,
@@ -90,7 +94,10 @@ public static class FindingsAdapter
                         b.GetProperty("regionVolumeMm3").GetDouble(),
                         ratio,
                         dist.GetProperty("pattern").GetString() ?? "none",
-                        dist.GetProperty("fociCount").GetInt32()));
+                        dist.GetProperty("fociCount").GetInt32())
+                    {
+                        FractionWeightedVolumeMm3 = OptionalNumber(b, "fractionWeightedVolumeMm3"),
+                    });
                 }
 
                 var notes = root.TryGetProperty("notes", out var n) ? n.EnumerateArray().Select(x => x.GetString() ?? string.Empty).ToArray() : [];
@@ -122,6 +129,7 @@ public static class FindingsAdapter
                     Anatomy = root.TryGetProperty("inputs", out var i2) && i2.TryGetProperty("anatomy", out var an) ? an.ToString() : "Unknown",
                     Regions = regions,
                     TotalEdemaVolumeMm3 = root.GetProperty("total").GetProperty("edemaVolumeMm3").GetDouble(),
+                    TotalFractionWeightedVolumeMm3 = OptionalNumber(root.GetProperty("total"), "fractionWeightedVolumeMm3"),
                     InputSeries = inputs,
                     ThresholdSensitivityMm3 = sens,
                     Notes = notes,
@@ -134,6 +142,10 @@ public static class FindingsAdapter
             }
         }
     }
+
+    /// <summary>A number property, or null when absent (findings written before the field existed) or not a number.</summary>
+    private static double? OptionalNumber(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
 
     private static void AddSeries(List<string> inputs, string role, SeriesProvenance p) =>
         inputs.Add(string.Create(CultureInfo.InvariantCulture, $"{role}: {p.SeriesInstanceUid ?? p.Source ?? "?"}{(p.SeriesDescription is { } d ? " (" + d + ")" : string.Empty)}"));

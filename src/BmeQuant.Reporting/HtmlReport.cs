@@ -34,13 +34,14 @@ public static class HtmlReport
         sb.Append("<h1>Bone marrow edema follow-up</h1>\n");
         sb.Append("<section id=\"summary\" class=\"summary\"><div class=\"status\">").Append(E(TimepointComparer.StatusWord(c.OverallStatus))).Append("</div><p>")
           .Append(E(c.Summary)).Append("</p>");
-        sb.Append("<table><tr><th>Timepoint</th><th>Date</th><th>Day</th><th>Total edema (mL)</th><th>Status vs. previous</th></tr>");
+        var measureName = VolumeSelection.ShortName(c.VolumeMeasure);
+        sb.Append("<table><tr><th>Timepoint</th><th>Date</th><th>Day</th><th>Total edema, ").Append(measureName).Append(" (mL)</th><th>Status vs. previous</th></tr>");
         for (var i = 0; i < c.Timepoints.Count; i++)
         {
             var t = c.Timepoints[i];
             var status = i == 0 ? "baseline" : TimepointComparer.StatusWord(c.Intervals[i - 1].Status);
             sb.Append("<tr><td>").Append(E(t.Label)).Append("</td><td>").Append(t.Date?.ToString("yyyy-MM-dd", s_inv) ?? "—")
-              .Append("</td><td>").Append(t.DayOffset.ToString("0", s_inv)).Append("</td><td>").Append(Ml(t.TotalEdemaVolumeMm3))
+              .Append("</td><td>").Append(t.DayOffset.ToString("0", s_inv)).Append("</td><td>").Append(Ml(VolumeSelection.Total(t, c.VolumeMeasure)))
               .Append("</td><td>").Append(E(status)).Append("</td></tr>");
         }
 
@@ -55,7 +56,7 @@ public static class HtmlReport
         sb.Append("<section id=\"per-bone\"><h2>Per bone</h2><table><tr><th>Bone / region</th>");
         foreach (var t in c.Timepoints)
         {
-            sb.Append("<th>").Append(E(t.Label)).Append(" (mL)</th>");
+            sb.Append("<th>").Append(E(t.Label)).Append(" (mL, ").Append(measureName).Append(")</th>");
         }
 
         sb.Append("<th>Status</th></tr>");
@@ -90,7 +91,7 @@ public static class HtmlReport
         var overlapIntervals = c.Intervals.Where(i => i.Overlaps.Count > 0).ToList();
         if (overlapIntervals.Count > 0)
         {
-            sb.Append("<section id=\"overlap\"><h2>Where the edema went</h2><p><small>After aligning each bone of the later study to the earlier one; volumes on the earlier grid.</small></p>");
+            sb.Append("<section id=\"overlap\"><h2>Where the edema went</h2><p><small>After aligning each bone of the later study to the earlier one; binary edema masks, volumes on the earlier grid.</small></p>");
             foreach (var interval in overlapIntervals)
             {
                 sb.Append("<h3>").Append(E(interval.FromLabel)).Append(" → ").Append(E(interval.ToLabel))
@@ -112,11 +113,12 @@ public static class HtmlReport
         sb.Append("<section id=\"timepoints\"><h2>Timepoints</h2>");
         foreach (var t in c.Timepoints)
         {
-            sb.Append("<h3>").Append(E(t.Label)).Append("</h3><table><tr><th>Bone / region</th><th>Edema (mL)</th><th>% of bone</th><th>Edema/normal marrow</th><th>Pattern</th><th>Foci</th></tr>");
+            sb.Append("<h3>").Append(E(t.Label)).Append("</h3><table><tr><th>Bone / region</th><th>Edema, binary (mL)</th><th>Edema, fraction-weighted (mL)</th><th>% of bone</th><th>Edema/normal marrow</th><th>Pattern</th><th>Foci</th></tr>");
             foreach (var r in t.Regions)
             {
                 var pct = r.RegionVolumeMm3 > 0 ? (100 * r.EdemaVolumeMm3 / r.RegionVolumeMm3).ToString("0.0", s_inv) : "—";
-                sb.Append("<tr><td>").Append(E(r.Name)).Append("</td><td>").Append(Ml(r.EdemaVolumeMm3)).Append("</td><td>").Append(pct)
+                sb.Append("<tr><td>").Append(E(r.Name)).Append("</td><td>").Append(Ml(r.EdemaVolumeMm3)).Append("</td><td>")
+                  .Append(r.FractionWeightedVolumeMm3 is { } w ? Ml(w) : "—").Append("</td><td>").Append(pct)
                   .Append("</td><td>").Append(r.EdemaToNormalMarrow?.ToString("0.00", s_inv) ?? "—").Append("</td><td>").Append(E(r.Pattern))
                   .Append("</td><td>").Append(r.FociCount.ToString(s_inv)).Append("</td></tr>");
             }
@@ -136,6 +138,7 @@ public static class HtmlReport
           .Append(E(c.SmallestDetectableChangeStatement)).Append("</p><table>")
           .Append("<tr><td>BmeQuant version</td><td>").Append(E(c.SoftwareVersion)).Append("</td></tr>")
           .Append("<tr><td>Report schema</td><td>").Append(E(c.SchemaVersion)).Append("</td></tr>")
+          .Append("<tr><td>Volume compared</td><td>").Append(E(VolumeSelection.Describe(c.VolumeMeasure))).Append("</td></tr>")
           .Append("<tr><td>Repeatability CV</td><td>").Append(c.Options.RepeatabilityCoefficientOfVariation.ToString("P1", s_inv)).Append("</td></tr>")
           .Append("<tr><td>Detection floor</td><td>").Append(Ml(c.Options.DetectionFloorMm3)).Append(" mL</td></tr>")
           .Append("<tr><td>Confidence level</td><td>").Append(c.Options.ConfidenceLevel.ToString("P0", s_inv)).Append("</td></tr>")
@@ -205,7 +208,7 @@ public static class HtmlReport
         const int W = 640, H = 280, L = 56, R = 150, T = 16, B = 40;
         var days = c.Timepoints.Select(t => t.DayOffset).ToArray();
         double d0 = days.Min(), d1 = Math.Max(days.Max(), d0 + 1);
-        var series = new List<(string Name, double[] Ml)> { ("total", c.Timepoints.Select(t => t.TotalEdemaVolumeMm3 / 1000).ToArray()) };
+        var series = new List<(string Name, double[] Ml)> { ("total", c.Timepoints.Select(t => VolumeSelection.Total(t, c.VolumeMeasure) / 1000).ToArray()) };
         series.AddRange(c.Courses.Where(x => x.VolumesMm3.Any(v => v > 0)).Select(x => (x.Name, x.VolumesMm3.Select(v => v / 1000).ToArray())));
         var vmax = Math.Max(0.1, series.SelectMany(s => s.Ml).Max()) * 1.1;
         string X(double d) => (L + ((d - d0) / (d1 - d0) * (W - L - R))).ToString("0.0", s_inv);
@@ -227,7 +230,7 @@ public static class HtmlReport
         }
 
         sb.Append(string.Create(s_inv, $"<text x=\"{(L + W - R) / 2}\" y=\"{H - 6}\" font-size=\"12\" text-anchor=\"middle\">days</text>"));
-        sb.Append(string.Create(s_inv, $"<text x=\"14\" y=\"{(T + H - B) / 2}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 {(T + H - B) / 2})\">edema (mL)</text>"));
+        sb.Append(string.Create(s_inv, $"<text x=\"14\" y=\"{(T + H - B) / 2}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 {(T + H - B) / 2})\">edema, {VolumeSelection.ShortName(c.VolumeMeasure)} (mL)</text>"));
         for (var s = 0; s < series.Count; s++)
         {
             var colour = colours[s % colours.Length];

@@ -45,7 +45,8 @@ public static class ReportWriters
 
     /// <summary>
     /// The tidy CSV: one row per patient × timepoint × bone × region × measure. Change rows (vs. previous timepoint and
-    /// vs. baseline) sit on the later timepoint and carry the status.
+    /// vs. baseline) sit on the later timepoint, carry the status and are named after the compared volume
+    /// (<c>edema_volume_change_*</c> for binary, <c>edema_volume_fraction_weighted_change_*</c> for fraction-weighted).
     /// </summary>
     public static string ToCsv(TimepointComparison comparison)
     {
@@ -75,6 +76,11 @@ public static class ReportWriters
             foreach (var r in t.Regions)
             {
                 Row(t, r.Name, "edema_volume", r.EdemaVolumeMm3, "mm3");
+                if (r.FractionWeightedVolumeMm3 is { } weighted)
+                {
+                    Row(t, r.Name, "edema_volume_fraction_weighted", weighted, "mm3");
+                }
+
                 Row(t, r.Name, "region_volume", r.RegionVolumeMm3, "mm3");
                 Row(t, r.Name, "edema_percent_of_region", r.RegionVolumeMm3 > 0 ? 100 * r.EdemaVolumeMm3 / r.RegionVolumeMm3 : null, "percent");
                 Row(t, r.Name, "edema_to_normal_marrow", r.EdemaToNormalMarrow, "ratio");
@@ -82,16 +88,22 @@ public static class ReportWriters
             }
 
             Row(t, "total", "edema_volume", t.TotalEdemaVolumeMm3, "mm3");
+            if (t.TotalFractionWeightedVolumeMm3 is { } totalWeighted)
+            {
+                Row(t, "total", "edema_volume_fraction_weighted", totalWeighted, "mm3");
+            }
         }
 
+        // Change rows are named after the per-timepoint measure they are the change of.
+        var compared = comparison.VolumeMeasure == VolumeMeasure.FractionWeighted ? "edema_volume_fraction_weighted" : "edema_volume";
         void ChangeRows(IntervalComparison interval, string suffix)
         {
             var t = byLabel[interval.ToLabel];
             foreach (var c in interval.Regions.Append(interval.Total))
             {
                 var status = JsonNamingPolicy.CamelCase.ConvertName(c.Status.ToString());
-                Row(t, c.Name, "edema_volume_change_" + suffix, c.ChangeMm3, "mm3", status);
-                Row(t, c.Name, "edema_volume_change_percent_" + suffix, c.ChangePercent, "percent", status);
+                Row(t, c.Name, compared + "_change_" + suffix, c.ChangeMm3, "mm3", status);
+                Row(t, c.Name, compared + "_change_percent_" + suffix, c.ChangePercent, "percent", status);
             }
 
             foreach (var o in interval.Overlaps)

@@ -5,7 +5,7 @@ namespace BmeQuant.Reporting;
 
 /// <summary>The measures of one bone or region at one timepoint, as read from findings.</summary>
 /// <param name="Name">Bone or region name (the key matched across timepoints).</param>
-/// <param name="EdemaVolumeMm3">Edema volume.</param>
+/// <param name="EdemaVolumeMm3">Binary edema volume (voxels at least the analysis' minimum edema fraction).</param>
 /// <param name="RegionVolumeMm3">Volume of the bone or region.</param>
 /// <param name="EdemaToNormalMarrow">Mean fluid signal in edema / normal marrow, or null.</param>
 /// <param name="Pattern">Pattern class ("none", "subchondral", …).</param>
@@ -22,6 +22,12 @@ public sealed record RegionMeasure(
 {
     /// <summary>Edema volume in mL.</summary>
     public double EdemaVolumeMilliliters => EdemaVolumeMm3 / 1000.0;
+
+    /// <summary>
+    /// Fraction-weighted (partial-volume) edema volume, mm³: Σ voxel volume × estimated edema fraction; null when the
+    /// findings did not carry it.
+    /// </summary>
+    public double? FractionWeightedVolumeMm3 { get; init; }
 }
 
 /// <summary>Optional images of a timepoint for the HTML report (all on the fluid-sensitive grid).</summary>
@@ -53,8 +59,11 @@ public sealed record TimepointMeasures
     /// <summary>Per bone or region, in the order of the findings.</summary>
     public required IReadOnlyList<RegionMeasure> Regions { get; init; }
 
-    /// <summary>Total edema volume over all bones.</summary>
+    /// <summary>Total binary edema volume over all bones.</summary>
     public required double TotalEdemaVolumeMm3 { get; init; }
+
+    /// <summary>Total fraction-weighted edema volume over all bones, mm³; null when the findings did not carry it.</summary>
+    public double? TotalFractionWeightedVolumeMm3 { get; init; }
 
     /// <summary>Joint imaged (e.g. "Knee").</summary>
     public string Anatomy { get; init; } = "Unknown";

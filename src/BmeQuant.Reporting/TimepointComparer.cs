@@ -22,19 +22,26 @@ public static class TimepointComparer
 
         var names = RegionNames(ordered);
         var warnings = new List<string>();
+        var measure = VolumeSelection.Effective(ordered, options.VolumeMeasure);
+        if (measure != options.VolumeMeasure)
+        {
+            var missing = ordered.Where(t => !VolumeSelection.HasFractionWeighted(t)).Select(t => t.Label);
+            warnings.Add($"Fraction-weighted volumes were asked for but {string.Join(", ", missing)} carries none (findings written before they existed); the binary volumes were compared at every timepoint.");
+        }
+
         var intervals = new List<IntervalComparison>();
         for (var i = 1; i < ordered.Length; i++)
         {
-            intervals.Add(CompareInterval(ordered[i - 1], ordered[i], names, options, warnings));
+            intervals.Add(CompareInterval(ordered[i - 1], ordered[i], names, options, measure, warnings));
         }
 
-        var baselineToLatest = ordered.Length == 2 ? intervals[0] : CompareInterval(ordered[0], ordered[^1], names, options, warnings);
+        var baselineToLatest = ordered.Length == 2 ? intervals[0] : CompareInterval(ordered[0], ordered[^1], names, options, measure, warnings);
         var courses = names.Select(n => new RegionCourse(
             n,
-            ordered.Select(t => VolumeOf(t, n)).ToArray(),
+            ordered.Select(t => VolumeOf(t, n, measure)).ToArray(),
             baselineToLatest.Regions.First(r => r.Name == n).Status)).ToArray();
 
-        var trajectory = ordered.Length >= 3 ? TrajectoryFitter.Fit(ordered, options) : null;
+        var trajectory = ordered.Length >= 3 ? TrajectoryFitter.Fit(ordered, options with { VolumeMeasure = measure }) : null;
         var overall = OverallStatus(intervals, baselineToLatest, options);
 
         foreach (var t in ordered)
@@ -54,13 +61,14 @@ public static class TimepointComparer
 
         var sdc = string.Create(
             CultureInfo.InvariantCulture,
-            $"A change counts only when it exceeds the smallest detectable change: the larger of {options.DetectionFloorMm3 / 1000:0.###} mL and 2.77 × {options.RepeatabilityCoefficientOfVariation:P0} of the earlier volume ({options.RepeatabilityCoefficientOfVariation:P0} being BmeQuant's repeatability on re-acquired phantoms). Edema below {options.DetectionFloorMm3 / 1000:0.###} mL counts as absent.");
+            $"Volumes compared: {VolumeSelection.Describe(measure)}. A change counts only when it exceeds the smallest detectable change: the larger of {options.DetectionFloorMm3 / 1000:0.###} mL and 2.77 × {options.RepeatabilityCoefficientOfVariation:P0} of the earlier volume ({options.RepeatabilityCoefficientOfVariation:P0} being BmeQuant's repeatability on re-acquired phantoms). Edema below {options.DetectionFloorMm3 / 1000:0.###} mL counts as absent.");
 
         return new TimepointComparison
         {
             SoftwareVersion = ReportingInfo.Version,
             Patient = patient,
             Options = options,
+            VolumeMeasure = measure,
             SmallestDetectableChangeStatement = sdc,
             Timepoints = ordered,
             Intervals = intervals,
@@ -68,7 +76,7 @@ public static class TimepointComparer
             Courses = courses,
             Trajectory = trajectory,
             OverallStatus = overall,
-            Summary = Summarise(ordered, baselineToLatest, intervals, overall, trajectory),
+            Summary = Summarise(ordered, measure, baselineToLatest, intervals, overall, trajectory),
             Warnings = warnings,
         };
     }
@@ -99,10 +107,11 @@ public static class TimepointComparer
         return Math.Abs(change) <= sdc ? ChangeStatus.Stable : change < 0 ? ChangeStatus.Improving : ChangeStatus.Worsening;
     }
 
-    private static IntervalComparison CompareInterval(TimepointMeasures from, TimepointMeasures to, IReadOnlyList<string> names, ComparisonOptions options, List<string> warnings)
+    private static IntervalComparison CompareInterval(
+        TimepointMeasures from, TimepointMeasures to, IReadOnlyList<string> names, ComparisonOptions options, VolumeMeasure measure, List<string> warnings)
     {
-        var regions = names.Select(n => Change(n, VolumeOf(from, n), VolumeOf(to, n), RatioOf(from, n), RatioOf(to, n), options)).ToArray();
-        var total = Change("total", from.TotalEdemaVolumeMm3, to.TotalEdemaVolumeMm3, null, null, options);
+        var regions = names.Select(n => Change(n, VolumeOf(from, n, measure), VolumeOf(to, n, measure), RatioOf(from, n), RatioOf(to, n), options)).ToArray();
+        var total = Change("total", VolumeSelection.Total(from, measure), VolumeSelection.Total(to, measure), null, null, options);
         var migrations = FindMigrations(regions);
         IReadOnlyList<LesionOverlap> overlaps = [];
         if (from.Images is { } a && to.Images is { } b)
@@ -188,6 +197,7 @@ public static class TimepointComparer
 
     private static string Summarise(
         IReadOnlyList<TimepointMeasures> ordered,
+        VolumeMeasure measure,
         IntervalComparison baselineToLatest,
         IReadOnlyList<IntervalComparison> intervals,
         ChangeStatus overall,
@@ -197,7 +207,7 @@ public static class TimepointComparer
         var last = ordered[^1];
         var text = string.Create(
             CultureInfo.InvariantCulture,
-            $"{StatusWord(overall)}: total edema {first.TotalEdemaVolumeMm3 / 1000:0.0} mL at {first.Label} → {last.TotalEdemaVolumeMm3 / 1000:0.0} mL at {last.Label} ({last.DayOffset - first.DayOffset:0} days).");
+            $"{StatusWord(overall)}: total edema ({VolumeSelection.ShortName(measure)}) {VolumeSelection.Total(first, measure) / 1000:0.0} mL at {first.Label} → {VolumeSelection.Total(last, measure) / 1000:0.0} mL at {last.Label} ({last.DayOffset - first.DayOffset:0} days).");
         var migrations = intervals.SelectMany(i => i.Migrations.Select(m => (i, m))).ToList();
         if (migrations.Count > 0)
         {
@@ -242,8 +252,8 @@ public static class TimepointComparer
         return names;
     }
 
-    private static double VolumeOf(TimepointMeasures t, string name) =>
-        t.Regions.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.Ordinal))?.EdemaVolumeMm3 ?? 0;
+    private static double VolumeOf(TimepointMeasures t, string name, VolumeMeasure measure) =>
+        t.Regions.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.Ordinal)) is { } r ? VolumeSelection.Of(r, measure) : 0;
 
     private static double? RatioOf(TimepointMeasures t, string name) =>
         t.Regions.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.Ordinal))?.EdemaToNormalMarrow;

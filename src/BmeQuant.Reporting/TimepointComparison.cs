@@ -4,8 +4,8 @@ namespace BmeQuant.Reporting;
 
 /// <summary>Change of one bone or region (or the total) between two timepoints.</summary>
 /// <param name="Name">Bone or region ("total" for all).</param>
-/// <param name="FromMm3">Edema volume at the earlier timepoint.</param>
-/// <param name="ToMm3">Edema volume at the later timepoint.</param>
+/// <param name="FromMm3">Edema volume at the earlier timepoint (the compared <see cref="VolumeMeasure"/>).</param>
+/// <param name="ToMm3">Edema volume at the later timepoint (the compared <see cref="VolumeMeasure"/>).</param>
 /// <param name="ChangeMm3">To − From.</param>
 /// <param name="ChangePercent">Change as % of From, or null when From is below the detection floor.</param>
 /// <param name="SmallestDetectableChangeMm3">SDC used to call the status.</param>
@@ -83,7 +83,7 @@ public sealed record Trajectory(
 
 /// <summary>Status of one bone or region over the whole follow-up.</summary>
 /// <param name="Name">Bone or region.</param>
-/// <param name="VolumesMm3">Edema volume at each timepoint, in timepoint order.</param>
+/// <param name="VolumesMm3">Edema volume (the compared <see cref="VolumeMeasure"/>) at each timepoint, in timepoint order.</param>
 /// <param name="Status">Status from baseline to the latest timepoint.</param>
 public sealed record RegionCourse(
     string Name,
@@ -94,7 +94,7 @@ public sealed record RegionCourse(
 public sealed record TimepointComparison
 {
     /// <summary>Version of the report schema (docs/report.schema.json).</summary>
-    public const string CurrentSchemaVersion = "1.0.0";
+    public const string CurrentSchemaVersion = "1.1.0";
 
     /// <summary>Schema version.</summary>
     public string SchemaVersion { get; init; } = CurrentSchemaVersion;
@@ -105,8 +105,15 @@ public sealed record TimepointComparison
     /// <summary>Patient identifier as given by the caller (pseudonym in research use).</summary>
     public string? Patient { get; init; }
 
-    /// <summary>Parameters.</summary>
+    /// <summary>Parameters, as asked for.</summary>
     public required ComparisonOptions Options { get; init; }
+
+    /// <summary>
+    /// The edema volume actually compared in every change, status, course and trajectory: the one of
+    /// <see cref="ComparisonOptions.VolumeMeasure"/>, or <see cref="VolumeMeasure.Binary"/> when a timepoint lacked
+    /// fraction-weighted volumes (then a warning says so).
+    /// </summary>
+    public VolumeMeasure VolumeMeasure { get; init; } = VolumeMeasure.Binary;
 
     /// <summary>How "stable" is defined, in words, with the numbers.</summary>
     public required string SmallestDetectableChangeStatement { get; init; }

@@ -4,7 +4,8 @@ using MathNet.Numerics.Distributions;
 namespace BmeQuant.Reporting;
 
 /// <summary>
-/// Fits V(t) = V0 · exp(−λ t) to the total edema volume by least squares on ln V (timepoints whose edema is at or above
+/// Fits V(t) = V0 · exp(−λ t) to the total edema volume (the measure of <see cref="ComparisonOptions.VolumeMeasure"/>,
+/// binary for every timepoint when one lacks fraction-weighted volumes) by least squares on ln V (timepoints whose edema is at or above
 /// the detection floor), with a Student-t confidence interval on λ, and derives the half-life and the day the fit
 /// falls below the floor.
 /// </summary>
@@ -21,17 +22,19 @@ public static class TrajectoryFitter
         }
 
         var floor = options.DetectionFloorMm3;
+        var measure = VolumeSelection.Effective(ordered, options.VolumeMeasure);
+        double Total(TimepointMeasures t) => VolumeSelection.Total(t, measure);
         var day0 = ordered[0].DayOffset;
-        var points = ordered.Where(t => t.TotalEdemaVolumeMm3 >= floor).Select(t => (X: t.DayOffset - day0, Y: Math.Log(t.TotalEdemaVolumeMm3))).ToArray();
+        var points = ordered.Where(t => Total(t) >= floor).Select(t => (X: t.DayOffset - day0, Y: Math.Log(Total(t)))).ToArray();
         var last = ordered[^1];
         if (points.Length < 2)
         {
-            var resolvedAt = ordered.FirstOrDefault(t => t.TotalEdemaVolumeMm3 < floor && t.DayOffset > day0);
+            var resolvedAt = ordered.FirstOrDefault(t => Total(t) < floor && t.DayOffset > day0);
             var statement = points.Length == 1 && resolvedAt is not null
                 ? $"Edema had resolved by {resolvedAt.Label}; too few positive timepoints to fit a decay."
                 : "Too few timepoints with edema to fit a trajectory.";
             return new Trajectory(points.Length, points.Length == 1 ? Math.Exp(points[0].Y) : 0, 0, null, null, null, null, null, null, null, 0,
-                last.TotalEdemaVolumeMm3 < floor ? "resolved" : "uncertain", statement);
+                Total(last) < floor ? "resolved" : "uncertain", statement);
         }
 
         var n = points.Length;
@@ -77,7 +80,7 @@ public static class TrajectoryFitter
         string course;
         string sentence;
         var inv = CultureInfo.InvariantCulture;
-        if (last.TotalEdemaVolumeMm3 < floor)
+        if (Total(last) < floor)
         {
             course = "resolved";
             sentence = string.Create(inv, $"The edema resolved by {last.Label}; fitted half-life {Fmt(halfLife)} days.");

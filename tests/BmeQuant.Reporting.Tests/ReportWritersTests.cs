@@ -59,8 +59,9 @@ public partial class ReportWritersTests
         var columns = ReportWriters.CsvHeader.Split(',').Length;
         Assert.All(lines.Skip(1), l => Assert.Equal(columns, l.Split(',').Length));
 
-        // 3 timepoints × (2 bones × 5 measures + total) + change rows: (2 intervals + baseline→latest) × 3 regions × 2.
-        Assert.Equal((3 * ((2 * 5) + 1)) + (3 * 3 * 2), lines.Length - 1);
+        // 3 timepoints × (2 bones × 6 measures (binary and fraction-weighted volume) + total's 2 volumes) + change rows:
+        // (2 intervals + baseline→latest) × 3 regions × 2.
+        Assert.Equal((3 * ((2 * 6) + 2)) + (3 * 3 * 2), lines.Length - 1);
         var femurT1 = lines.Single(l => l.StartsWith("PHANTOM-1,visit 2,", StringComparison.Ordinal) && l.Contains(",femur,whole,edema_volume,", StringComparison.Ordinal));
         Assert.Equal("3000", femurT1.Split(',')[7]);
     }

@@ -9,8 +9,11 @@ public class TimepointComparerTests
         Label = label,
         DayOffset = day,
         Date = new DateOnly(2026, 1, 1).AddDays((int)day),
-        Regions = bones.Select(b => new RegionMeasure(b.Bone, b.Mm3, 50_000, b.Mm3 > 0 ? 2.5 : null, b.Mm3 > 0 ? "diffuse" : "none", b.Mm3 > 0 ? 1 : 0)).ToArray(),
+        // Binary and fraction-weighted volumes equal, so these tests hold under either measure (VolumeMeasureTests
+        // covers where they differ).
+        Regions = bones.Select(b => new RegionMeasure(b.Bone, b.Mm3, 50_000, b.Mm3 > 0 ? 2.5 : null, b.Mm3 > 0 ? "diffuse" : "none", b.Mm3 > 0 ? 1 : 0) { FractionWeightedVolumeMm3 = b.Mm3 }).ToArray(),
         TotalEdemaVolumeMm3 = bones.Sum(b => b.Mm3),
+        TotalFractionWeightedVolumeMm3 = bones.Sum(b => b.Mm3),
         Anatomy = "Knee",
     };
 

@@ -31,6 +31,12 @@ internal sealed class CompareCommand : ICliCommand
         var patientOption = new Option<string?>("--patient") { Description = "Patient pseudonym: shown in the report; with --registry/--out-of-batch, the patient whose visits are compared." };
         var registryOption = new Option<FileInfo?>("--registry") { Description = "Results registry (registry.sqlite written by `bmequant batch`): the patient's visits are found in it." };
         var batchOption = new Option<DirectoryInfo?>("--out-of-batch") { Description = "Output folder of `bmequant batch` (its registry.sqlite is used)." };
+        var measureOption = new Option<string>("--volume-measure")
+        {
+            Description = "Edema volume compared: fraction-weighted (default; Σ voxel volume × edema fraction, follows faint edema as it fades) or binary (voxels at least half edematous counted whole, like a reader's outline).",
+            DefaultValueFactory = _ => "fraction-weighted",
+        };
+        measureOption.AcceptOnlyFromAmong("fraction-weighted", "binary");
         var command = new Command("compare", "Compare timepoints of one patient and joint and write report.json, report.csv and report.html.")
         {
             inputs,
@@ -40,6 +46,7 @@ internal sealed class CompareCommand : ICliCommand
             patientOption,
             registryOption,
             batchOption,
+            measureOption,
         };
         var pacs = new PacsConnectionOptions(command, "--from-pacs", urlRequired: false);
         var pushOption = new Option<bool>("--push") { Description = "With --from-pacs: store each timepoint's DICOM SEG and SR on the PACS (STOW-RS); instances already stored are not sent again." };
@@ -183,7 +190,8 @@ internal sealed class CompareCommand : ICliCommand
                 return ExitCodes.CorruptInput;
             }
 
-            var comparison = TimepointComparer.Compare(timepoints, ComparisonOptions.Default, patient);
+            var measure = parse.GetValue(measureOption) == "binary" ? VolumeMeasure.Binary : VolumeMeasure.FractionWeighted;
+            var comparison = TimepointComparer.Compare(timepoints, ComparisonOptions.Default with { VolumeMeasure = measure }, patient);
             var written = ReportWriters.WriteAll(comparison, reportFolder);
             output.WriteLine(comparison.Summary);
             foreach (var f in written)
