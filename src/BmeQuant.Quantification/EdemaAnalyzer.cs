@@ -107,7 +107,7 @@ public static class EdemaAnalyzer
         var boundary = EdemaSegmenter.BoundaryLayer(labels);
         Volume<byte> Raw(double threshold) => EdemaSegmenter.Threshold(fluid, t1, bones.Union, boundary, bones.SurfaceDepthMm, reference, rule, threshold, options);
         var raw = Raw(rule.FluidThreshold);
-        var full = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, rule.FluidThreshold, muscleLevels);
+        var full = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, rule.FluidThreshold, muscleLevels, FreeWaterEstimator.EstimateT1(fluid, t1, bones, muscleLevels));
         var edgeLevel = options.MinimumEdemaFraction > 0 ? full.SignalAt(options.MinimumEdemaFraction, reference.FluidMedian) : double.NaN;
         var support = new Volume<byte>(grid);
         Volume<byte> Segment(Volume<byte> r, double threshold, Volume<byte>? s = null) =>

@@ -134,7 +134,7 @@ internal static class PhantomAccuracy
     public static string Table(IEnumerable<PhantomOutcome> outcomes)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("binary = voxels ≥ half edematous vs truth f ≥ 0.5; weighted = Σ estimated fraction vs truth ∫f (volumes in mm³)");
+        sb.AppendLine("weighted (primary volume) = Σ estimated fraction vs truth ∫f; binary = voxels ≥ half edematous vs truth f ≥ 0.5 (volumes in mm³)");
         sb.AppendLine("case                                         Dice  binary  truth(f>=0.5)  err   weighted  truth(∫f)  err    pattern (expected)");
         foreach (var o in outcomes)
         {

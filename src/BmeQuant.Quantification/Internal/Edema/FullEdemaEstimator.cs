@@ -27,9 +27,10 @@ internal sealed record FullEdemaSignal(double Fluid, string Source, string Descr
 /// Estimates <see cref="FullEdemaSignal"/> from the hyperintense marrow itself. Edema replaces marrow fat by water:
 /// with linear partial-volume mixing, a voxel's rise on the fluid-sensitive series and its fat loss on T1 are both
 /// proportional to its edema fraction. The fat loss is measured on T1 against the two fat-free anchors the image
-/// holds: normal marrow (no loss) and muscle (a fat-free soft tissue, loss 1). The fluid rise per unit of fat loss,
-/// as a ratio of sums over every interior marrow voxel above the rule's fluid threshold on the fluid series alone
-/// (robust to the noise of single voxels; T1 plays no part in choosing them), then
+/// holds: normal marrow (no loss) and fat-free tissue (loss 1): halfway between muscle and free water (joint fluid)
+/// on T1 when free water is found, else muscle. The fluid rise per unit of fat loss, as a ratio of sums over the
+/// interior marrow voxels above the rule's fluid threshold on the fluid series alone (robust to the noise of single
+/// voxels; T1 plays no part in choosing them; voxels off the mixing line, partial volume with cortex, left out), then
 /// extrapolates the fluid-sensitive signal to fat-free marrow. Without T1 or muscle the 99th percentile of the
 /// hyperintense marrow is taken as fully edematous (fractions are then relative to the brightest lesion). The
 /// estimate is never below the 95th percentile of the hyperintense marrow (no voxel is more than fully edematous).
@@ -42,17 +43,37 @@ internal static class FullEdemaEstimator
     /// <summary>Fewest T1-fat-loss units (Σ loss) needed for the T1 estimate (about 10 fully edematous voxels).</summary>
     public const double MinimumTotalLoss = 10;
 
-    public static FullEdemaSignal Estimate(Volume<float> fluid, Volume<float>? t1, Volume<byte> raw, ReferenceStats reference, double fluidThreshold, (double Fluid, double T1)? muscle)
+    /// <summary>Voxels whose fat loss departs from the fitted mixing line by more than this many residual SDs are left out.</summary>
+    public const double TrimSd = 3;
+
+    /// <summary>Most refits of the mixing line while trimming.</summary>
+    public const int MaximumTrimIterations = 10;
+
+    /// <summary>
+    /// Estimates the fully edematous signal. <paramref name="freeWaterT1"/> (T1 of joint fluid, null when not found)
+    /// moves the fat-free anchor from muscle to halfway between muscle and free water: edematous marrow holds water
+    /// that relaxes more slowly than muscle's, so on T1 it is darker than muscle, but it is not free fluid.
+    /// </summary>
+    public static FullEdemaSignal Estimate(Volume<float> fluid, Volume<float>? t1, Volume<byte> raw, ReferenceStats reference, double fluidThreshold, (double Fluid, double T1)? muscle, double? freeWaterT1 = null)
     {
         var f = fluid.Data;
         var r = raw.Data;
         var values = new List<float>();
         var t = t1?.Data;
-        var useT1 = t is not null && muscle is { } mu && reference.T1Median is { } t1Ref && t1Ref - mu.T1 > 0;
+        var anchor = muscle is { } mu0 ? mu0.T1 : double.NaN;
+        var anchorText = "muscle";
+        if (freeWaterT1 is { } water && muscle is { } mu1 && water < mu1.T1)
+        {
+            anchor = 0.5 * (mu1.T1 + water);
+            anchorText = Invariant($"halfway between muscle {mu1.T1:G5} and free water {water:G5}");
+        }
+
+        var useT1 = t is not null && reference.T1Median is { } t1Ref && t1Ref - anchor > 0;
         var t1Median = reference.T1Median ?? 0;
-        var t1Span = useT1 ? t1Median - muscle!.Value.T1 : 1;
+        var t1Span = useT1 ? t1Median - anchor : 1;
         var median = reference.FluidMedian;
-        double sumRise = 0, sumLoss = 0;
+        var rise = new List<double>();
+        var loss = new List<double>();
         for (var i = 0; i < r.Length; i++)
         {
             if (r[i] != EdemaSegmenter.Interior)
@@ -66,8 +87,8 @@ internal static class FullEdemaEstimator
             // for its T1 noise, which would inflate the fat loss and lower the estimate.
             if (useT1 && f[i] > fluidThreshold)
             {
-                sumRise += f[i] - median;
-                sumLoss += Math.Clamp((t1Median - t![i]) / t1Span, -1, 2);
+                rise.Add(f[i] - median);
+                loss.Add(Math.Clamp((t1Median - t![i]) / t1Span, -1, 2));
             }
         }
 
@@ -79,14 +100,82 @@ internal static class FullEdemaEstimator
         values.Sort();
         var p95 = Quantile(values, 0.95);
         var p99 = Quantile(values, 0.99);
-        if (useT1 && sumLoss >= MinimumTotalLoss)
+        if (useT1 && RobustSlope(rise, loss) is { } fit)
         {
-            var full = median + (sumRise / sumLoss);
+            var full = median + fit.Slope;
             var floored = Math.Max(full, p95);
-            return new FullEdemaSignal(floored, "t1-fat-loss", Invariant($"fluid rise per unit of T1 fat loss over {values.Count} hyperintense marrow voxels (T1 normal marrow {t1Median:G5}, muscle {muscle!.Value.T1:G5}): fat-free marrow at {full:G5}{(floored > full ? Invariant($", raised to the 95th percentile of the hyperintense marrow {p95:G5}") : "")}"));
+            return new FullEdemaSignal(floored, "t1-fat-loss", Invariant($"fluid rise per unit of T1 fat loss over {fit.Kept} of {rise.Count} hyperintense marrow voxels ({rise.Count - fit.Kept} off the mixing line left out; T1 normal marrow {t1Median:G5}, fat-free anchor {anchor:G5}: {anchorText}): fat-free marrow at {full:G5}{(floored > full ? Invariant($", raised to the 95th percentile of the hyperintense marrow {p95:G5}") : "")}"));
         }
 
         return new FullEdemaSignal(Math.Max(p99, median + 1e-6), "lesion-peak", Invariant($"no usable T1 fat-loss scale (T1 or muscle missing, or too little fat loss): the 99th percentile of {values.Count} hyperintense marrow voxels ({p99:G5}) taken as fully edematous"));
+    }
+
+    /// <summary>
+    /// Fluid rise per unit of fat loss, Σ rise / Σ loss, refitted while leaving out voxels whose loss departs from
+    /// the line by more than <see cref="TrimSd"/> residual SDs. Partial volume with cortex (dark on both series)
+    /// adds fat loss without rise, so it only ever lies on one side of the line; the residual SD is taken from the
+    /// other side (loss below the line), where only noise lies. Null when the kept loss is under
+    /// <see cref="MinimumTotalLoss"/>.
+    /// </summary>
+    internal static (double Slope, int Kept)? RobustSlope(IReadOnlyList<double> rise, IReadOnlyList<double> loss)
+    {
+        var keep = new bool[rise.Count];
+        Array.Fill(keep, true);
+        double slope = double.NaN;
+        var kept = rise.Count;
+        for (var iteration = 0; iteration <= MaximumTrimIterations; iteration++)
+        {
+            double sumRise = 0, sumLoss = 0;
+            for (var i = 0; i < rise.Count; i++)
+            {
+                if (keep[i])
+                {
+                    sumRise += rise[i];
+                    sumLoss += loss[i];
+                }
+            }
+
+            if (!(sumLoss >= MinimumTotalLoss))
+            {
+                return null;
+            }
+
+            slope = sumRise / sumLoss;
+            double below = 0;
+            var nBelow = 0;
+            for (var i = 0; i < rise.Count; i++)
+            {
+                var residual = loss[i] - (rise[i] / slope);
+                if (residual < 0)
+                {
+                    below += residual * residual;
+                    nBelow++;
+                }
+            }
+
+            if (nBelow == 0)
+            {
+                break;
+            }
+
+            var limit = TrimSd * Math.Sqrt(below / nBelow);
+            var changed = false;
+            kept = 0;
+            for (var i = 0; i < rise.Count; i++)
+            {
+                var k = Math.Abs(loss[i] - (rise[i] / slope)) <= limit;
+                changed |= k != keep[i];
+                keep[i] = k;
+                kept += k ? 1 : 0;
+            }
+
+            if (!changed)
+            {
+                break;
+            }
+        }
+
+        return (slope, kept);
     }
 
     private static double Quantile(List<float> sorted, double p)
