@@ -3,7 +3,7 @@
 # Makes a synthetic MR-like series (default 200 frames of 384x384, 16-bit), compresses it with dcmcjpeg +e1 into one
 # multi-frame file, times `dcmdjpeg` on that file (best of 3, CPU seconds user + sys via /usr/bin/time, output to
 # /dev/null) and BmeQuant's open + decode of every frame of the same file (codec_dcmdjpeg_timing.cs, CPU seconds of
-# the process), and prints both and the ratio. (The BenchmarkDotNet class JpegLosslessDecodeBenchmark times the
+# the process), prints both and the ratio and writes them to benchmarks/results/jpeg-lossless-dcmdjpeg-DATE-TIME.md. (The BenchmarkDotNet class JpegLosslessDecodeBenchmark times the
 # codec alone on extracted codestreams: BMEQUANT_CODEC_BENCH=<folder of frame_*.jpg>.)
 # Needs dcmtk, /usr/bin/python3 with pydicom + numpy, and the .NET SDK. Usage: codec_dcmdjpeg.sh [frames] [size]
 set -euo pipefail
@@ -59,8 +59,13 @@ done
 ours=$(dotnet run -c Release --file "$ROOT/benchmarks/scripts/codec_dcmdjpeg_timing.cs" -- "$WORK/jll.dcm" 3 | tail -n 1)
 IFS=$'\t' read -r _ frames our_wall our_cpu _ <<< "$ours"
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+OUT="$ROOT/benchmarks/results/jpeg-lossless-dcmdjpeg-$(date -u +%Y-%m-%dT%H%M).md"
+mkdir -p "$(dirname "$OUT")"
+{
 echo "$(date -u +%Y-%m-%dT%H:%MZ) $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $LOAD"
 echo "JPEG Lossless SV1 (dcmcjpeg +e1), $FRAMES frames ${SIZE}x${SIZE} 16-bit, one file; best of 3, CPU s (user + sys) [wall s]:"
 printf '  dcmdjpeg (read + decode + write to /dev/null): %.3f [%.3f]\n' "$best_cpu" "$best_wall"
 printf '  BmeQuant (open + decode all %s frames):        %.3f [%.3f]\n' "$frames" "$our_cpu" "$our_wall"
 echo "  ratio BmeQuant / dcmdjpeg CPU: $(echo "$our_cpu $best_cpu" | awk '{ printf "%.2fx", $1 / $2 }') (issue 2 target: <= 2x)"
+} | tee "$OUT"
+echo "results written to $OUT"
