@@ -1,5 +1,6 @@
 using BmeQuant.Phantoms;
 using BmeQuant.Quantification;
+using BmeQuant.Reporting;
 using BmeQuant.Testing;
 
 namespace BmeQuant.Tests;
@@ -32,6 +33,26 @@ public class FollowUpTests
         Assert.Equal(analyses[0].Findings.Total.EdemaVolumeMm3, comparison.Timepoints[0].TotalEdemaVolumeMm3);
         Assert.True(study.Visits[1].Truth.TotalEdemaVolumeMm3 < study.Visits[0].Truth.TotalEdemaVolumeMm3);
         Assert.True(comparison.Timepoints[1].TotalEdemaVolumeMm3 < comparison.Timepoints[0].TotalEdemaVolumeMm3, "the shrinking lesion was measured larger at follow-up");
+    }
+
+    [Fact]
+    public async Task CompareAsync_VolumeMeasureOption_ComparesThatVolumeOfTheFindings()
+    {
+        var (_, analyses) = s_visits.Value;
+        var ct = TestContext.Current.CancellationToken;
+        var weighted = await FollowUp.CompareAsync(analyses, cancellationToken: ct);
+        var binary = await FollowUp.CompareAsync(analyses, ComparisonOptions.Default with { VolumeMeasure = VolumeMeasure.Binary }, cancellationToken: ct);
+
+        // The two measures of a lesion differ (else this test could not tell them apart).
+        Assert.NotEqual(analyses[0].Findings.Total.EdemaVolumeMm3, analyses[0].Findings.Total.FractionWeightedVolumeMm3, 0);
+        Assert.Equal(VolumeMeasure.FractionWeighted, weighted.VolumeMeasure);
+        Assert.Equal(analyses[0].Findings.Total.FractionWeightedVolumeMm3, weighted.BaselineToLatest.Total.FromMm3);
+        Assert.Equal(analyses[1].Findings.Total.FractionWeightedVolumeMm3, weighted.BaselineToLatest.Total.ToMm3);
+        var femur = analyses[0].Findings.Bones.Single(b => b.Name == weighted.Courses.MaxBy(c => c.VolumesMm3[0])!.Name);
+        Assert.Equal(femur.FractionWeightedVolumeMm3, weighted.Courses.Single(c => c.Name == femur.Name).VolumesMm3[0]);
+        Assert.Equal(VolumeMeasure.Binary, binary.VolumeMeasure);
+        Assert.Equal(analyses[0].Findings.Total.EdemaVolumeMm3, binary.BaselineToLatest.Total.FromMm3);
+        Assert.Equal(femur.EdemaVolumeMm3, binary.Courses.Single(c => c.Name == femur.Name).VolumesMm3[0]);
     }
 
     [Fact]
@@ -75,7 +96,9 @@ public class FollowUpTests
         var files = await analyses[0].WriteAsync(folder, cancellationToken: TestContext.Current.CancellationToken);
 
         var json = files.Single(f => f.EndsWith(FindingsWriter.FindingsFileName, StringComparison.Ordinal));
-        var read = Reporting.FindingsAdapter.ReadFindingsJson(json);
+        var read = FindingsAdapter.ReadFindingsJson(json);
         Assert.Equal(analyses[0].Findings.Total.EdemaVolumeMm3, read.TotalEdemaVolumeMm3, 6);
+        Assert.Equal(analyses[0].Findings.Total.FractionWeightedVolumeMm3, read.TotalFractionWeightedVolumeMm3!.Value, 6);
+        Assert.All(read.Regions, r => Assert.Equal(analyses[0].Findings.Bones.Single(b => b.Name == r.Name).FractionWeightedVolumeMm3, r.FractionWeightedVolumeMm3!.Value, 6));
     }
 }
