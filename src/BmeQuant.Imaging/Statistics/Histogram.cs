@@ -104,12 +104,16 @@ public sealed class Histogram
         return (lo, hi);
     }
 
-    private const int BlockLength = 1 << 20;
+    /// <summary>Shortest block counted by one task.</summary>
+    private const int MinimumBlockLength = 1 << 18;
 
     private static unsafe void Count(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask, double min, double max, long[] counts)
     {
         var bins = counts.Length;
-        var blocks = (values.Length + BlockLength - 1) / BlockLength;
+
+        // Two blocks per core (balanced rounds), none shorter than the minimum.
+        var blocks = Math.Max(1, Math.Min(2 * Environment.ProcessorCount, values.Length / MinimumBlockLength));
+        var blockLength = (values.Length + blocks - 1) / blocks;
         if (blocks <= 1)
         {
             CountInterleaved(values, mask, min, max, counts);
@@ -126,8 +130,8 @@ public sealed class Histogram
             var masked = mask.Length != 0;
             Parallel.For(0, blocks, b =>
             {
-                var start = b * BlockLength;
-                var n = Math.Min(BlockLength, length - start);
+                var start = b * blockLength;
+                var n = Math.Min(blockLength, length - start);
                 var v = new ReadOnlySpan<float>((float*)pvAddress + start, n);
                 var m = masked ? new ReadOnlySpan<byte>((byte*)pmAddress + start, n) : default;
                 var local = new long[bins];
