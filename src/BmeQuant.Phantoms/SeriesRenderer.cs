@@ -8,12 +8,23 @@ namespace BmeQuant.Phantoms;
 internal static class SeriesRenderer
 {
     /// <summary>Clearance (in units of the voxel's half diagonal) above which a voxel is taken as homogeneous.</summary>
+    /// <remarks>
+    /// The superellipsoid distances are first-order, so a clearance is trusted only to 1/1.5 of its value. Measured
+    /// on the issue-5 knee study: with 1.5 every voxel equals the exhaustive rendering (every sub-sample of every
+    /// voxel evaluated); 1.2 saves ~14 % CPU but gets 12–22 voxels per series wrong.
+    /// </remarks>
     private const double HomogeneityMargin = 1.5;
 
     /// <summary>Most evaluated sample points per voxel kept for reuse.</summary>
     private const int MaxAnchors = 16;
 
-    public static PhantomSeries Render(Scene scene, PhantomSpec spec, int visitIndex, int acquisitionIndex)
+    /// <summary>Renders acquisition <paramref name="acquisitionIndex"/> of visit <paramref name="visitIndex"/>.</summary>
+    /// <param name="scene">The visit's anatomy.</param>
+    /// <param name="spec">The study spec.</param>
+    /// <param name="visitIndex">Visit index.</param>
+    /// <param name="acquisitionIndex">Acquisition index.</param>
+    /// <param name="exhaustive">Reference path (tests): every sub-sample of every voxel evaluated, no clearance shortcut.</param>
+    public static PhantomSeries Render(Scene scene, PhantomSpec spec, int visitIndex, int acquisitionIndex, bool exhaustive = false)
     {
         var model = scene.Model;
         var acquisition = spec.Acquisitions[acquisitionIndex];
@@ -51,8 +62,10 @@ internal static class SeriesRenderer
         }
 
         var halfDiagonal = 0.5 * Math.Sqrt((2 * acquisition.PixelSpacingMm * acquisition.PixelSpacingMm) + (acquisition.SliceThicknessMm * acquisition.SliceThicknessMm));
-        var threshold = n > 1 ? HomogeneityMargin * halfDiagonal : double.PositiveInfinity;
+        var threshold = n == 1 || exhaustive ? double.PositiveInfinity : HomogeneityMargin * halfDiagonal;
 
+        // Moving one column costs this much raw clearance (the trust margin applies to the distance moved).
+        var rowStep = HomogeneityMargin * acquisition.PixelSpacingMm;
         var image = new Volume<float>(geometry);
         var labels = new Volume<byte>(geometry);
         var edema = new Volume<float>(geometry);
@@ -71,10 +84,28 @@ internal static class SeriesRenderer
             var ed = edema.Slice(k);
             for (var j = 0; j < ny; j++)
             {
+                // Clearance carried along the row: a voxel centre within the trusted clearance of the last evaluated
+                // one has its value, with that clearance less the distance moved (no evaluation while it stays homogeneous).
+                var carried = double.NegativeInfinity;
+                var carriedValue = default(SampleValue);
                 for (var i = 0; i < nx; i++)
                 {
                     var qc = q0 + (ci * i) + (cj * j) + (ck * k);
-                    var clearance = scene.Evaluate(qc, out var sv);
+                    carried -= rowStep;
+                    double clearance;
+                    SampleValue sv;
+                    if (carried > threshold)
+                    {
+                        clearance = carried;
+                        sv = carriedValue;
+                    }
+                    else
+                    {
+                        clearance = scene.Evaluate(qc, out sv);
+                        carried = clearance;
+                        carriedValue = sv;
+                    }
+
                     double signal, fraction;
                     int label;
                     if (clearance > threshold)
@@ -103,7 +134,7 @@ internal static class SeriesRenderer
                         // Anchors: evaluated points whose clearance (trusted to 1/HomogeneityMargin, as for the
                         // voxel centre) covers nearby samples; a covered sample takes the anchor's value unevaluated.
                         var anchorCount = 0;
-                        if (clearance > 0)
+                        if (clearance > 0 && !exhaustive)
                         {
                             anchors[0] = new Anchor(qc, Square(clearance / HomogeneityMargin), sv);
                             anchorCount = 1;
@@ -137,7 +168,7 @@ internal static class SeriesRenderer
                                     else
                                     {
                                         var cs = scene.Evaluate(ps, out s);
-                                        if (cs > 0 && anchorCount < anchors.Length)
+                                        if (cs > 0 && anchorCount < anchors.Length && !exhaustive)
                                         {
                                             anchors[anchorCount++] = new Anchor(ps, Square(cs / HomogeneityMargin), s);
                                         }

@@ -166,6 +166,68 @@ internal sealed class LesionField
         }
     }
 
+    /// <summary>
+    /// A distance (mm) within which this lesion is zero around <paramref name="p"/> (bone frame, at
+    /// <paramref name="depthMm"/> below the bone surface): no edema and no band or rim; 0 when the point is inside the
+    /// lesion's support or no such bound is known (the osteonecrosis rim). Same trust as the scene's clearance: the
+    /// depth is taken to change by at most the distance moved.
+    /// </summary>
+    public double ZeroMargin(in Vector3D p, double depthMm)
+    {
+        var s = _spec;
+        var halfEdge = 0.5 * Math.Max(s.EdgeWidthMm, 1e-3);
+        double margin;
+        switch (s.Pattern)
+        {
+            case LesionPattern.Subchondral:
+            {
+                var r = (p - _center).Length;
+                margin = Math.Max(r - (s.SizeMm + halfEdge), depthMm - (s.DepthMm + halfEdge));
+                if (s.BandThicknessMm > 0)
+                {
+                    margin = Math.Min(margin, Math.Max(r - (0.5 * s.BandLengthMm), Math.Abs(depthMm - _bandDepthMm) - (0.5 * s.BandThicknessMm)));
+                }
+
+                break;
+            }
+
+            case LesionPattern.Diffuse:
+            {
+                var ab = _axisEnd - _center;
+                var t = Math.Clamp((p - _center).Dot(ab) / ab.Dot(ab), 0, 1);
+                margin = (p - (_center + (ab * t))).Length - (s.SizeMm + halfEdge);
+                if (s.BandThicknessMm > 0)
+                {
+                    margin = Math.Min(margin, Math.Max((p - _center).Length - (0.5 * s.BandLengthMm), Math.Abs(depthMm - _bandDepthMm) - (0.5 * s.BandThicknessMm)));
+                }
+
+                break;
+            }
+
+            case LesionPattern.SubcorticalPatchy:
+            case LesionPattern.MultifocalPatchy:
+            {
+                margin = double.MaxValue;
+                foreach (var (c, radius, _) in _foci)
+                {
+                    margin = Math.Min(margin, (p - c).Length - (radius + halfEdge));
+                }
+
+                if (s.Pattern == LesionPattern.SubcorticalPatchy)
+                {
+                    margin = Math.Max(margin, depthMm - (s.DepthMm + halfEdge));
+                }
+
+                break;
+            }
+
+            default:
+                return 0;
+        }
+
+        return margin > 0 ? margin : 0;
+    }
+
     /// <summary>Smoothstep from 0 (x ≤ −w/2) to 1 (x ≥ w/2).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static double SoftStep(double x, double w)

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using BmeQuant.Imaging;
 using BmeQuant.Phantoms.Signal;
 
@@ -25,6 +24,12 @@ internal sealed class Scene
 {
     private const int MaxSegments = 3;
 
+    /// <summary>Most bones in a model (the ankle has nine).</summary>
+    private const int MaxBones = 16;
+
+    /// <summary>Beyond the effusion depth, the capsule is evaluated only this close to it (mm); farther, the depth alone bounds the clearance.</summary>
+    private const double FluidProbeMm = 6;
+
     private readonly AnatomyModel _model;
     private readonly BoneModel[] _bones;
     private readonly Matrix3D[] _segmentToLocal = new Matrix3D[MaxSegments];
@@ -36,6 +41,11 @@ internal sealed class Scene
 
     public Scene(AnatomyModel model, IReadOnlyList<LesionSpec> lesions, double flexionDeg, double effusionMm)
     {
+        if (model.Bones.Length > MaxBones)
+        {
+            throw new ArgumentException($"The {model.Anatomy} model has {model.Bones.Length} bones; at most {MaxBones} are supported.", nameof(model));
+        }
+
         _model = model;
         _bones = model.Bones;
         _effusionMm = Math.Max(0, effusionMm);
@@ -81,7 +91,14 @@ internal sealed class Scene
         return _segmentMoves[s] ? (_segmentToAnatomy[s] * (p - _model.FlexionPivot)) + _model.FlexionPivot : p;
     }
 
-    /// <summary>Classifies the anatomy-frame point <paramref name="q"/>; returns the clearance in mm.</summary>
+    /// <summary>
+    /// Classifies the anatomy-frame point <paramref name="q"/>; returns the clearance in mm: how far the point can move
+    /// before any test of the classification could change its outcome, assuming every distance function moves by at most
+    /// the distance moved (callers trust it only up to a margin, since the superellipsoid distances are first-order).
+    /// Only the tests that decide this point's class count: the bone identity by the distance gap to the next bone, the
+    /// cartilage rule only where two bones could both be near enough, the effusion depth only near the capsule, a
+    /// lesion only within its support.
+    /// </summary>
     public double Evaluate(in Vector3D q, out SampleValue value)
     {
         value = default;
@@ -100,8 +117,10 @@ internal sealed class Scene
             segLocal[s] = _segmentMoves[s] ? (_segmentToLocal[s] * (q - _model.FlexionPivot)) + _model.FlexionPivot : q;
         }
 
+        // Distance to each bone; for a bone beyond reach, a lower bound (distance to its bounding sphere).
+        Span<double> dist = stackalloc double[MaxBones];
         int best = -1, second = -1;
-        double bestD = double.MaxValue, secondD = double.MaxValue;
+        double bestD = double.MaxValue, secondD = double.MaxValue, dMin = double.MaxValue;
         for (var b = 0; b < _bones.Length; b++)
         {
             var bone = _bones[b];
@@ -109,12 +128,14 @@ internal sealed class Scene
             var dc = (lp - bone.BoundCenter).Length - bone.BoundRadius;
             if (dc > _reachMm)
             {
-                clearance = Math.Min(clearance, dc - _reachMm);
+                dist[b] = dc;
+                dMin = Math.Min(dMin, dc);
                 continue;
             }
 
             var d = bone.Shape.Distance(lp);
-            clearance = Math.Min(clearance, Near(d, bone));
+            dist[b] = d;
+            dMin = Math.Min(dMin, d);
             if (d < bestD)
             {
                 second = best;
@@ -134,6 +155,17 @@ internal sealed class Scene
             var bone = _bones[best];
             value.Bone = best;
             var depth = -bestD;
+
+            // Inside the bone while its distance stays negative; the same bone while no other comes closer.
+            clearance = Math.Min(clearance, Math.Min(depth, Math.Abs(depth - bone.CortexMm)));
+            for (var b = 0; b < _bones.Length; b++)
+            {
+                if (b != best)
+                {
+                    clearance = Math.Min(clearance, 0.5 * (dist[b] - bestD));
+                }
+            }
+
             if (depth < bone.CortexMm)
             {
                 value.Tissue = Tissue.Cortex;
@@ -163,7 +195,7 @@ internal sealed class Scene
                     continue;
                 }
 
-                clearance = 0;
+                clearance = Math.Min(clearance, lesion.ZeroMargin(lp, depth));
                 var fi = lesion.Evaluate(lp, depth, out var rep);
                 if (rep != Tissue.Air)
                 {
@@ -183,23 +215,36 @@ internal sealed class Scene
             return clearance;
         }
 
+        // Outside every bone while all bone distances stay positive.
+        clearance = Math.Min(clearance, dMin);
         if (best >= 0)
         {
             var bone = _bones[best];
             if (bestD < bone.CartilageMm && second >= 0 && secondD < bone.CartilageMm + _bones[second].CartilageMm + 8)
             {
                 value.Tissue = Tissue.Cartilage;
-                return clearance;
+                return Math.Min(clearance, CartilageKeptMargin(dist, best, second));
             }
 
-            if (bestD < _effusionMm)
+            clearance = NoCartilageMargin(dist, clearance);
+            if (_effusionMm > 0)
             {
-                var dCap = _model.Capsule.Distance(q);
-                clearance = Math.Min(clearance, Math.Abs(dCap));
-                if (dCap < 0)
+                if (bestD < _effusionMm)
                 {
-                    value.Tissue = Tissue.Fluid;
-                    return clearance;
+                    var dCap = _model.Capsule.Distance(q);
+                    if (dCap < 0)
+                    {
+                        value.Tissue = Tissue.Fluid;
+                        return Math.Min(clearance, Math.Min(-dCap, _effusionMm - bestD));
+                    }
+
+                    clearance = Math.Min(clearance, dCap);
+                }
+                else if (dMin - _effusionMm < clearance)
+                {
+                    // No fluid while the bones stay beyond the effusion depth or the point stays outside the capsule.
+                    var dCap = dMin - _effusionMm < FluidProbeMm ? _model.Capsule.Distance(q) : double.MinValue;
+                    clearance = Math.Min(clearance, Math.Max(dMin - _effusionMm, dCap));
                 }
             }
         }
@@ -212,14 +257,53 @@ internal sealed class Scene
         return clearance;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private double Near(double d, BoneModel bone)
+    /// <summary>
+    /// How far a cartilage point can move and stay cartilage: the two nearest bones keep their order (and their rank
+    /// above the others) and stay within the cartilage rule's limits.
+    /// </summary>
+    private double CartilageKeptMargin(ReadOnlySpan<double> dist, int best, int second)
     {
-        // Distances to every level set the classification tests for this bone.
-        var c = Math.Min(Math.Abs(d), Math.Abs(d + bone.CortexMm));
-        c = Math.Min(c, Math.Abs(d - bone.CartilageMm));
-        c = Math.Min(c, Math.Abs(d - _effusionMm));
-        return Math.Min(c, Math.Abs(d - (bone.CartilageMm + 8 + 3)));
+        var a = _bones[best];
+        var b = _bones[second];
+        var m = Math.Min(a.CartilageMm - dist[best], (a.CartilageMm + b.CartilageMm + 8 - dist[second]));
+        m = Math.Min(m, Math.Min(dist[best], 0.5 * (dist[second] - dist[best])));
+        for (var j = 0; j < _bones.Length; j++)
+        {
+            if (j != best && j != second)
+            {
+                m = Math.Min(m, 0.5 * (dist[j] - dist[second]));
+            }
+        }
+
+        return m;
+    }
+
+    /// <summary>
+    /// How far a point outside the cartilage rule can move and stay outside it, at most <paramref name="cap"/>: for
+    /// every ordered pair of bones, either the first stays beyond its cartilage or the second beyond the pair's limit.
+    /// </summary>
+    private double NoCartilageMargin(ReadOnlySpan<double> dist, double cap)
+    {
+        var m = cap;
+        for (var a = 0; a < _bones.Length; a++)
+        {
+            var ca = _bones[a].CartilageMm;
+            var ma = dist[a] - ca;
+            if (ma >= m)
+            {
+                continue;
+            }
+
+            for (var b = 0; b < _bones.Length; b++)
+            {
+                if (b != a)
+                {
+                    m = Math.Min(m, Math.Max(ma, (dist[b] - ca - _bones[b].CartilageMm - 8)));
+                }
+            }
+        }
+
+        return m;
     }
 
     private static Matrix3D AxisAngle(Vector3D axis, double angle)
