@@ -1,8 +1,7 @@
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using BmeQuant.Batch;
-using BmeQuant.Imaging.IO;
-using BmeQuant.Phantoms;
+using BmeQuant.Testing;
 
 namespace BmeQuant.Benchmarks.Batch;
 
@@ -30,31 +29,14 @@ public class BatchThroughputBenchmarks
         var inputs = Path.Combine(_root, "in");
         if (!File.Exists(Path.Combine(inputs, ".complete")))
         {
-            var spec = PhantomPresets.MigratingKneeBmes(seed: 5);
-            spec = spec with
-            {
-                Acquisitions = spec.Acquisitions.Select(a => a with { Columns = 64, Rows = 64, PixelSpacingMm = a.PixelSpacingMm * 4, Slices = 16, SliceThicknessMm = 5, SliceGapMm = 0.5 }).ToArray(),
-            };
-            var study = PhantomGenerator.Generate(spec);
-            foreach (var visit in study.Visits)
-            {
-                var input = PhantomInputs.ToStudyInput(study, visit);
-                var folder = Path.Combine(inputs, "visit" + (visit.Index + 1).ToString(CultureInfo.InvariantCulture));
-                Directory.CreateDirectory(folder);
-                NiftiWriter.Write(input.FluidSensitive, Path.Combine(folder, "stir.nii"));
-                NiftiWriter.Write(input.T1!, Path.Combine(folder, "t1.nii"));
-                NiftiWriter.Write(input.BoneLabels!, Path.Combine(folder, "bones.nii"));
-            }
-
+            // The same small knee as the batch tests (BatchPhantomData is shared with them).
+            BatchPhantomData.WriteNiftiVisits(BatchPhantomData.SmallKnee(visits: 4), inputs);
             File.WriteAllText(Path.Combine(inputs, ".complete"), "ok");
         }
 
         var rows = Enumerable.Range(0, Studies).Select(i =>
-        {
-            var v = "in/visit" + (1 + (i % 4)).ToString(CultureInfo.InvariantCulture);
-            return $"P{i / 4},T{i % 4},knee,{v}/t1.nii,{v}/stir.nii,{v}/bones.nii";
-        });
-        _manifest = BatchManifest.Parse(new StringReader("patient,timepoint,anatomy,t1,stir,bone_mask\n" + string.Join("\n", rows) + "\n"), _root, "bench.csv");
+            BatchPhantomData.NiftiRow("P" + (i / 4).ToString(CultureInfo.InvariantCulture), "T" + (i % 4).ToString(CultureInfo.InvariantCulture), BatchPhantomData.VisitDates[i % 4], "in/visit" + (1 + (i % 4)).ToString(CultureInfo.InvariantCulture)));
+        _manifest = BatchManifest.Parse(new StringReader(BatchPhantomData.NiftiHeader + "\n" + string.Join("\n", rows) + "\n"), _root, "bench.csv");
     }
 
     [Benchmark(Description = "8 small studies")]
