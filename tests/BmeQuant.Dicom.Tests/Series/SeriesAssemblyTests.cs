@@ -213,4 +213,25 @@ public class SeriesAssemblyTests
         Assert.False(result.FoundDicom);
         Assert.Empty(result.Series);
     }
+
+    [Fact]
+    public void ToVolume_DeflatedFiles_SameVolumeAsExplicitLittleEndian()
+    {
+        // Deflated files cannot be read at an offset: the assembler must fall back from the on-demand pixel read to a
+        // whole-file read and still give the same modality values.
+        var plain = TestPaths.NewOutputFolder("assembly-plain");
+        var deflated = TestPaths.NewOutputFolder("assembly-deflated");
+        var syn = new SyntheticSeries { RescaleSlope = 2.5, RescaleIntercept = -7 };
+        syn.Write(plain);
+        foreach (var f in Directory.GetFiles(plain))
+        {
+            DicomFile.Open(f).Save(Path.Combine(deflated, Path.GetFileName(f)), new DicomWriteOptions { TransferSyntax = TransferSyntax.DeflatedExplicitVRLittleEndian });
+        }
+
+        var expected = Assert.Single(SeriesDiscovery.Discover(plain, cancellationToken: Ct).Series).ToVolume(cancellationToken: Ct).Volume;
+        var actual = Assert.Single(SeriesDiscovery.Discover(deflated, cancellationToken: Ct).Series).ToVolume(cancellationToken: Ct).Volume;
+        Assert.Equal((expected.SizeX, expected.SizeY, expected.SizeZ), (actual.SizeX, actual.SizeY, actual.SizeZ));
+        Assert.Equal(expected.Data, actual.Data);
+        Assert.Equal((Stored(4, 2, 1) * 2.5f) - 7f, actual[2, 1, 4]);
+    }
 }
