@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Whole-process timing of `bmequant phantom` on an issue-5 knee study (T1 + STIR, default clinical protocol: 256²×28
+# and 256²×24, two visits, DICOM + truth written), with /usr/bin/time -v: wall time, CPU seconds (user + system), peak
+# RSS and the load average before each run (on a loaded machine the wall time measures the neighbours; CPU seconds
+# measure BmeQuant). Target (issue 5): under 5 s wall on a quiet 2-core machine.
+#
+#   benchmarks/BmeQuant.Benchmarks/Phantoms/phantom_process.sh            # 3 runs after one warm-up
+#   RUNS=5 NO_BUILD=1 benchmarks/BmeQuant.Benchmarks/Phantoms/phantom_process.sh
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../../.." && pwd)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+runs="${RUNS:-3}"
+if [ ! -x /usr/bin/time ]; then
+  echo "/usr/bin/time (GNU time) is needed: apt-get install time" >&2
+  exit 2
+fi
+
+if [ -z "${NO_BUILD:-}" ]; then
+  dotnet build -c Release "$repo/src/BmeQuant.Cli" -v q -nologo > /dev/null
+fi
+cli="$(ls "$repo"/src/BmeQuant.Cli/bin/Release/net10.0/bmequant.dll 2>/dev/null || ls "$repo"/src/BmeQuant.Cli/bin/Release/net10.0/BmeQuant.Cli.dll)"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+args=(phantom --anatomy knee --side left --visits 0,60 --pattern subchondral --snr 25 --vendor siemens --seed 7)
+
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), cores: $(nproc)"
+dotnet "$cli" "${args[@]}" --out "$out/warmup" > /dev/null
+for i in $(seq 1 "$runs"); do
+  load="$(cut -d' ' -f1-3 /proc/loadavg)"
+  /usr/bin/time -v dotnet "$cli" "${args[@]}" --out "$out/run$i" > /dev/null 2> "$out/time$i.txt"
+  wall="$(grep 'Elapsed (wall clock)' "$out/time$i.txt" | awk '{print $NF}')"
+  user="$(grep 'User time' "$out/time$i.txt" | awk '{print $NF}')"
+  sys="$(grep 'System time' "$out/time$i.txt" | awk '{print $NF}')"
+  rss="$(grep 'Maximum resident set size' "$out/time$i.txt" | awk '{print $NF}')"
+  echo "run $i: wall $wall, CPU $(echo "$user + $sys" | bc) s (user $user, sys $sys), max RSS $((rss / 1024)) MB, load before $load"
+done
+echo "files written per run: $(find "$out/run1" -type f | wc -l)"
