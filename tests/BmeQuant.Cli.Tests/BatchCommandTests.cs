@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using BmeQuant.Batch;
 using BmeQuant.Imaging.IO;
-using BmeQuant.Phantoms;
 using BmeQuant.Testing;
 
 namespace BmeQuant.Cli.Tests;
@@ -17,14 +16,13 @@ public sealed class BatchCommandTests
 
     internal static string Manifest(string root, int patients, params string[] extraRows)
     {
-        var rows = new List<string> { "patient,timepoint,date,anatomy,t1,stir,bone_mask" };
-        var dates = new[] { "2026-01-05", "2026-03-06", "2026-06-04", "2026-09-02" };
+        var rows = new List<string> { BatchPhantomData.NiftiHeader };
         for (var p = 1; p <= patients; p++)
         {
             for (var v = 1; v <= 4; v++)
             {
                 var folder = Path.Combine(Visits, "visit" + v.ToString(CultureInfo.InvariantCulture));
-                rows.Add($"P{p},T{v - 1},{dates[v - 1]},knee,{folder}/t1.nii,{folder}/stir.nii,{folder}/bones.nii");
+                rows.Add(BatchPhantomData.NiftiRow("P" + p.ToString(CultureInfo.InvariantCulture), "T" + (v - 1).ToString(CultureInfo.InvariantCulture), BatchPhantomData.VisitDates[v - 1], folder));
             }
         }
 
@@ -161,13 +159,14 @@ public sealed class BatchCommandTests
         Assert.Equal(12 - finished.Count, outcomes.Count(o => o == "succeeded"));
     }
 
-    private static int CountResults(string outDir) =>
+    /// <summary>Result folders visible now (hidden <c>.partial-</c>/<c>.replaced-</c> folders not counted).</summary>
+    internal static int CountResults(string outDir) =>
         Directory.Exists(outDir)
             ? Directory.GetDirectories(outDir).Sum(p => Directory.GetDirectories(p).Count(d => !Path.GetFileName(d).StartsWith('.')))
             : 0;
 
-    /// <summary>Every result folder; asserts each is complete (no partial folder is ever visible).</summary>
-    private static Dictionary<string, DateTime> CompleteResults(string outDir)
+    /// <summary>Every result folder with its analysis time; asserts each is complete (no partial folder is ever visible) and its masks are <paramref name="columns"/> wide.</summary>
+    internal static Dictionary<string, DateTime> CompleteResults(string outDir, int columns = 64)
     {
         var results = new Dictionary<string, DateTime>(StringComparer.Ordinal);
         if (!Directory.Exists(outDir))
@@ -185,7 +184,7 @@ public sealed class BatchCommandTests
                 }
 
                 using var findings = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "findings.json")));
-                Assert.Equal(64, NiftiReader.ReadHeader(Path.Combine(folder, "edema.nii.gz")).Dimensions[0]);
+                Assert.Equal(columns, NiftiReader.ReadHeader(Path.Combine(folder, "edema.nii.gz")).Dimensions[0]);
                 var marker = BatchResultMarker.TryRead(folder);
                 Assert.NotNull(marker);
                 results[Path.GetRelativePath(outDir, folder)] = marker.AnalysedUtc;
@@ -195,7 +194,8 @@ public sealed class BatchCommandTests
         return results;
     }
 
-    private static Process Start(string dll, string manifest, string outDir)
+    /// <summary>Starts <c>dotnet BmeQuant.Cli.dll batch MANIFEST --out OUT --jobs 2 --plain [extra…]</c> as a child process (output drained).</summary>
+    internal static Process Start(string dll, string manifest, string outDir, params string[] extra)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -203,7 +203,7 @@ public sealed class BatchCommandTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { dll, "batch", manifest, "--out", outDir, "--jobs", "2", "--plain" })
+        foreach (var a in new[] { dll, "batch", manifest, "--out", outDir, "--jobs", "2", "--plain" }.Concat(extra))
         {
             info.ArgumentList.Add(a);
         }
@@ -219,22 +219,7 @@ public sealed class BatchCommandTests
     private static string WriteVisits()
     {
         var root = TestPaths.NewOutputFolder("cli-batch-visits");
-        var spec = PhantomPresets.MigratingKneeBmes(seed: 5);
-        spec = spec with
-        {
-            Acquisitions = spec.Acquisitions.Select(a => a with { Columns = 64, Rows = 64, PixelSpacingMm = a.PixelSpacingMm * 4, Slices = 16, SliceThicknessMm = 5, SliceGapMm = 0.5 }).ToArray(),
-        };
-        var study = PhantomGenerator.Generate(spec);
-        foreach (var visit in study.Visits)
-        {
-            var input = PhantomInputs.ToStudyInput(study, visit);
-            var folder = Path.Combine(root, "visit" + (visit.Index + 1).ToString(CultureInfo.InvariantCulture));
-            Directory.CreateDirectory(folder);
-            NiftiWriter.Write(input.FluidSensitive, Path.Combine(folder, "stir.nii"));
-            NiftiWriter.Write(input.T1!, Path.Combine(folder, "t1.nii"));
-            NiftiWriter.Write(input.BoneLabels!, Path.Combine(folder, "bones.nii"));
-        }
-
+        BatchPhantomData.WriteNiftiVisits(BatchPhantomData.SmallKnee(visits: 4), root);
         return root;
     }
 }
