@@ -125,6 +125,7 @@ public class PhantomAccuracyTests(ITestOutputHelper output)
         var sd = Math.Sqrt(volumes.Sum(v => (v - mean) * (v - mean)) / (volumes.Length - 1));
         var summary = string.Create(CultureInfo.InvariantCulture, $"CV {sd / mean:P2} over volumes {string.Join(", ", volumes.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))} mm³");
         output.WriteLine(PhantomAccuracy.Table(outcomes) + summary);
+        File.WriteAllText(Path.Combine(TestPaths.NewOutputFolder("phantom-cv"), "table.txt"), PhantomAccuracy.Table(outcomes) + summary);
         Assert.True(mean > 0, summary);
         Assert.True(sd / mean <= 0.05, summary);
     }
