@@ -2,7 +2,9 @@
 # Whole-process timing of `bmequant analyze` on the issue-6 knee phantom (T1 coronal 512×512×24, STIR sagittal
 # 320×320×30; bones given as the phantom's label map), timed with /usr/bin/time -v: wall time, CPU seconds (user +
 # system), peak RSS and the load average of each run (on a loaded machine the wall time measures the neighbours, the
-# CPU time measures BmeQuant). Targets: < 3 s wall on a quiet machine, < 500 MB peak RSS.
+# CPU time measures BmeQuant). Targets: < 3 s wall on a quiet machine, < 500 MB peak RSS. Every run passes --timings;
+# the per-stage table of the last run (wall and process-CPU ms of start-up, read, each analysis stage, write; peak
+# memory) is printed at the end.
 #
 #   benchmarks/scripts/analyze_process.sh            # 3 runs after one warm-up
 #   RUNS=5 NO_BUILD=1 benchmarks/scripts/analyze_process.sh
@@ -28,11 +30,12 @@ echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), cores: 
 dotnet "$cli" analyze "$study" --bone-mask "$labels" --out "$out/warmup" > /dev/null
 for i in $(seq 1 "$runs"); do
   load="$(cut -d' ' -f1-3 /proc/loadavg)"
-  /usr/bin/time -v dotnet "$cli" analyze "$study" --bone-mask "$labels" --out "$out/run$i" > /dev/null 2> "$out/time$i.txt"
+  /usr/bin/time -v dotnet "$cli" analyze "$study" --bone-mask "$labels" --out "$out/run$i" --timings > "$out/stdout$i.txt" 2> "$out/time$i.txt"
   wall="$(grep 'Elapsed (wall clock)' "$out/time$i.txt" | awk '{print $NF}')"
   user="$(grep 'User time' "$out/time$i.txt" | awk '{print $NF}')"
   sys="$(grep 'System time' "$out/time$i.txt" | awk '{print $NF}')"
   rss="$(grep 'Maximum resident set size' "$out/time$i.txt" | awk '{print $NF}')"
   echo "run $i: wall $wall, CPU $(echo "$user + $sys" | bc) s (user $user, sys $sys), max RSS $((rss / 1024)) MB, load before $load"
 done
+sed -n '/^Timings/,$p' "$out/stdout$runs.txt"
 grep -h '"method"\|"residualMisalignmentMm"\|"registrationCorrectionMm"' "$out/run1/findings.json" | sed 's/^ */alignment: /' || true

@@ -70,7 +70,9 @@ internal static class LowSignalBandDetector
             return [];
         }
 
-        var toEdema = DistanceTransform.OutsideMm(edema);
+        using var stage = Pipeline.AnalysisStage.Start("bands");
+
+        var toEdema = DistanceToMaskWithin(edema, EdemaReachMm);
         var result = new List<SubchondralBand>();
         foreach (var label in boneLabels)
         {
@@ -83,6 +85,36 @@ internal static class LowSignalBandDetector
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Distance in mm to the nearest voxel of <paramref name="mask"/>, computed on the mask's bounding box grown by
+    /// <paramref name="reachMm"/> (every mask voxel lies in it, so distances there are exact) and +∞ outside that box,
+    /// where the true distance exceeds <paramref name="reachMm"/>. The detector only compares distances with values up
+    /// to <see cref="EdemaReachMm"/>, so it sees the same as with the whole-grid transform, at the cost of the box.
+    /// </summary>
+    internal static Volume<float> DistanceToMaskWithin(Volume<byte> mask, double reachMm)
+    {
+        var g = mask.Geometry;
+        var output = new Volume<float>(g);
+        Array.Fill(output.Data, float.PositiveInfinity);
+        if (Bones.VoxelBox.OfMask(mask) is not { } tight)
+        {
+            return output;
+        }
+
+        var box = tight.Grow(g, reachMm);
+        var inBox = DistanceTransform.OutsideMm(box.Crop(mask)).Data;
+        var nx = box.SizeX;
+        for (var k = 0; k < box.SizeZ; k++)
+        {
+            for (var j = 0; j < box.SizeY; j++)
+            {
+                inBox.AsSpan(nx * (j + (box.SizeY * k)), nx).CopyTo(output.Data.AsSpan(box.FullIndex(g, 0, j, k), nx));
+            }
+        }
+
+        return output;
     }
 
     /// <summary>Thickness and length (mm) of the band found in bone <paramref name="label"/> (the largest qualifying component; empty when none).</summary>

@@ -24,6 +24,8 @@ internal static class MuscleEstimator
             return null;
         }
 
+        using var stage = Pipeline.AnalysisStage.Start("muscle");
+
         // 99th percentiles on every 7th voxel (a 1-in-7 systematic sample is plenty for a scale estimate).
         var stride = new byte[fluid.Length];
         for (var i = 0; i < stride.Length; i += 7)

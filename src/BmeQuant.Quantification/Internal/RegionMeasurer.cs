@@ -19,6 +19,8 @@ internal sealed class RegionMeasurer
     private readonly double _allBoneMm3;
     private readonly double _referenceT1Mean;
     private readonly Volume<float>? _fraction;
+    private readonly Dictionary<int, Bones.VoxelBox> _boxes;
+    private readonly Bones.VoxelBox? _unionBox;
 
     /// <summary>Prepares the measures; <paramref name="fraction"/> is the estimated edema fraction per voxel (0 outside the hyperintense lesions), or null.</summary>
     public RegionMeasurer(Volume<byte> edema, Volume<int> labels, BoneGeometry bones, Volume<float> fluid, Volume<float>? t1, ReferenceStats reference, ThresholdRule rule, AnalysisOptions options, double? muscleFluid, Volume<float>? fraction = null)
@@ -40,12 +42,15 @@ internal sealed class RegionMeasurer
         }
 
         _allBoneMm3 = n * labels.Geometry.VoxelVolumeMm3;
+        _boxes = Bones.VoxelBox.OfAll(labels);
+        _unionBox = Bones.VoxelBox.OfMask(bones.Union);
         _referenceT1Mean = t1 is null ? double.NaN : MaskedSample.From(t1.Data, reference.Mask.Data).Mean;
     }
 
     /// <summary>Measures the voxels whose label is in <paramref name="labels"/> (null = all bones).</summary>
     public RegionFindings Measure(string name, int label, IReadOnlySet<int>? labels)
     {
+        using var stage = Pipeline.AnalysisStage.Start("measure " + name);
         var g = _labels.Geometry;
         var voxelMm3 = g.VoxelVolumeMm3;
         var l = _labels.Data;
@@ -53,8 +58,14 @@ internal sealed class RegionMeasurer
         var depth = _bones.ArticularDepthMm.Data;
         var surfaceDepth = _bones.SurfaceDepthMm.Data;
         var f = _fluid.Data;
-        var region = new Volume<byte>(g);
-        var lesion = new Volume<byte>(g);
+
+        // The region's voxels all lie in its box (the bones' box for several labels): visit the box only, in the grid's
+        // order (so every sum adds in the same order as over the whole grid), and keep the region and its lesions as
+        // box-sized masks.
+        var box = RegionBox(labels) ?? new Bones.VoxelBox(0, 0, 0, 0, 0, 0);
+        var bg = box.Geometry(g);
+        var region = new Volume<byte>(bg);
+        var lesion = new Volume<byte>(bg);
         long regionCount = 0, edemaCount = 0, subchondral = 0, subcortical = 0;
         double burden = 0, fluidSum = 0, t1Sum = 0, fractionSum = 0;
         var fr = _fraction?.Data;
@@ -63,14 +74,24 @@ internal sealed class RegionMeasurer
         var depths = new List<float>();
         var scale = _rule.FluidThreshold - _reference.FluidMedian;
         var hasArticular = false;
-        for (var i = 0; i < l.Length; i++)
+        var bx = box.SizeX;
+        int x = 0, row = 0, rowStart = box.FullIndex(g, 0, 0, 0);
+        for (var bi = 0; bi < region.Length; bi++, x++)
         {
+            if (x == bx)
+            {
+                x = 0;
+                row++;
+                rowStart = box.FullIndex(g, 0, row % box.SizeY, row / box.SizeY);
+            }
+
+            var i = rowStart + x;
             if (l[i] <= 0 || (labels is not null && !labels.Contains(l[i])))
             {
                 continue;
             }
 
-            region.Data[i] = 1;
+            region.Data[bi] = 1;
             regionCount++;
             if (fr is not null)
             {
@@ -82,7 +103,7 @@ internal sealed class RegionMeasurer
                 continue;
             }
 
-            lesion.Data[i] = 1;
+            lesion.Data[bi] = 1;
             edemaCount++;
             var d = depth[i];
             depths.Add(d);
@@ -131,7 +152,7 @@ internal sealed class RegionMeasurer
             largestFraction = cc.Components.Max(c => c.VoxelCount) / (double)edemaCount;
         }
 
-        var (extentMm, extentPercent) = EpiphysealExtent(region, lesion, g);
+        var (extentMm, extentPercent) = EpiphysealExtent(region, lesion, box, g);
         var subFrac = edemaCount > 0 ? subchondral / (double)edemaCount : 0;
         var cortFrac = edemaCount > 0 ? subcortical / (double)edemaCount : 0;
         var (pattern, evidence) = PatternClassifier.Classify(edemaMm3, percent, subFrac, cortFrac, p95, foci, largestFraction, _options);
@@ -199,32 +220,32 @@ internal sealed class RegionMeasurer
     /// Extent along the bone's long axis (principal axis of its voxels, oriented from the articular surface into
     /// the bone): from the articular end of the bone to the deepest edema voxel, in mm and as % of the bone's length.
     /// </summary>
-    private (double Mm, double Percent) EpiphysealExtent(Volume<byte> region, Volume<byte> lesion, ImageGeometry g)
+    private (double Mm, double Percent) EpiphysealExtent(Volume<byte> region, Volume<byte> lesion, Bones.VoxelBox box, ImageGeometry g)
     {
         var pts = new List<Vector3D>();
         var lesionPts = new List<Vector3D>();
         var artPts = new List<Vector3D>();
         var art = _bones.ArticularSurface.Data;
-        for (var k = 0; k < g.SizeZ; k++)
+        var at = 0;
+        for (var k = 0; k < box.SizeZ; k++)
         {
-            for (var j = 0; j < g.SizeY; j++)
+            for (var j = 0; j < box.SizeY; j++)
             {
-                for (var i = 0; i < g.SizeX; i++)
+                for (var i = 0; i < box.SizeX; i++, at++)
                 {
-                    var idx = (int)g.Offset(i, j, k);
-                    if (region.Data[idx] == 0)
+                    if (region.Data[at] == 0)
                     {
                         continue;
                     }
 
-                    var p = g.TransformIndexToPhysicalPoint(i, j, k);
+                    var p = g.TransformIndexToPhysicalPoint(box.MinX + i, box.MinY + j, box.MinZ + k);
                     pts.Add(p);
-                    if (lesion.Data[idx] != 0)
+                    if (lesion.Data[at] != 0)
                     {
                         lesionPts.Add(p);
                     }
 
-                    if (art[idx] != 0)
+                    if (art[box.FullIndex(g, i, j, k)] != 0)
                     {
                         artPts.Add(p);
                     }
@@ -261,6 +282,28 @@ internal sealed class RegionMeasurer
         var length = maxBone - minBone;
         var extent = maxLesion - minBone;
         return (extent, length > 0 ? 100.0 * extent / length : 0);
+    }
+
+    /// <summary>The box holding every voxel of the region: the bones' box for all labels, else the union of the labels' boxes.</summary>
+    private Bones.VoxelBox? RegionBox(IReadOnlySet<int>? labels)
+    {
+        if (labels is null)
+        {
+            return _unionBox;
+        }
+
+        Bones.VoxelBox? box = null;
+        foreach (var label in labels)
+        {
+            if (_boxes.TryGetValue(label, out var b))
+            {
+                box = box is { } a
+                    ? new Bones.VoxelBox(Math.Min(a.MinX, b.MinX), Math.Min(a.MinY, b.MinY), Math.Min(a.MinZ, b.MinZ), Math.Max(a.MaxX, b.MaxX), Math.Max(a.MaxY, b.MaxY), Math.Max(a.MaxZ, b.MaxZ))
+                    : b;
+            }
+        }
+
+        return box;
     }
 
     private static Vector3D Mean(List<Vector3D> pts)

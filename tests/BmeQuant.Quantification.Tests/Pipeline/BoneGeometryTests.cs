@@ -120,3 +120,58 @@ public class EqualizeBonesTests
         Assert.Null(joint);
     }
 }
+
+/// <summary>The boxed distance map the band detector reads (<see cref="LowSignalBandDetector.DistanceToMaskWithin"/>).</summary>
+public class BoxedDistanceTests
+{
+    [Theory]
+    [InlineData(8.0)]
+    [InlineData(3.0)]
+    public void DistanceToMaskWithin_RandomBlobs_EqualsWholeGridTransformUpToTheReachAndExceedsItElsewhere(double reachMm)
+    {
+        var g = new ImageGeometry(60, 50, 16, new Vector3D(0.5, 0.5, 3.3), Vector3D.Zero, Matrix3D.Identity);
+        var mask = new Volume<byte>(g);
+        var random = new Random(616);
+        for (var n = 0; n < 5; n++)
+        {
+            int ci = random.Next(15, 45), cj = random.Next(12, 38), ck = random.Next(4, 12);
+            for (var k = ck - 1; k <= ck + 1; k++)
+            {
+                for (var j = cj - 3; j <= cj + 3; j++)
+                {
+                    for (var i = ci - 4; i <= ci + 4; i++)
+                    {
+                        mask.Data[(int)g.Offset(i, j, k)] = 1;
+                    }
+                }
+            }
+        }
+
+        var whole = Imaging.Filters.DistanceTransform.OutsideMm(mask).Data;
+        var boxed = LowSignalBandDetector.DistanceToMaskWithin(mask, reachMm).Data;
+
+        var beyond = 0;
+        for (var i = 0; i < whole.Length; i++)
+        {
+            if (whole[i] <= reachMm)
+            {
+                Assert.Equal(whole[i], boxed[i]);
+            }
+            else
+            {
+                Assert.True(boxed[i] > reachMm, $"voxel {i}: boxed {boxed[i]} mm where the distance is {whole[i]} mm > {reachMm} mm");
+                beyond++;
+            }
+        }
+
+        Assert.True(beyond > 0, "some voxels lie beyond the reach (else the test shows nothing)");
+        Assert.Contains(boxed, float.IsPositiveInfinity);
+    }
+
+    [Fact]
+    public void DistanceToMaskWithin_EmptyMask_InfiniteEverywhere()
+    {
+        var mask = new Volume<byte>(new ImageGeometry(8, 8, 3, new Vector3D(1, 1, 2), Vector3D.Zero, Matrix3D.Identity));
+        Assert.All(LowSignalBandDetector.DistanceToMaskWithin(mask, 8).Data, d => Assert.True(float.IsPositiveInfinity(d)));
+    }
+}

@@ -117,6 +117,7 @@ internal static class IntensityCorrection
             return (fluid, t1, null);
         }
 
+        using var stage = AnalysisStage.Start("per-bone reference");
         var joint = ReferenceEstimator.Estimate(fluid, t1, union, surfaceDepthMm, null);
         var minVoxels = Math.Max(10, (int)Math.Ceiling(MinimumBoneReferenceMm3 / fluid.Geometry.VoxelVolumeMm3));
         var uses = new List<string>();

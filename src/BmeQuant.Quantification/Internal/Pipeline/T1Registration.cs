@@ -44,7 +44,7 @@ internal static class T1Registration
 
     private const double MaximumRotationDegrees = 15;
 
-    public static T1RegistrationOutcome? Refine(Volume<float> fluid, Volume<float> t1, Volume<int>? boneLabels, AnalysisOptions options, List<string> notes)
+    public static T1RegistrationOutcome? Refine(Volume<float> fluid, Volume<float> t1, Volume<int>? boneLabels, AnalysisOptions options, List<string> notes, int samples = Samples, double maximumStepMm = 2, Action<RigidRegistrationResult>? observe = null)
     {
         var region = boneLabels is not null && boneLabels.Geometry.IsSameGrid(fluid.Geometry) ? BoneBox(boneLabels) : null;
         var regionText = "bone region (given label map) + 10 mm";
@@ -76,10 +76,10 @@ internal static class T1Registration
             Metric = RegistrationMetric.MattesMutualInformation,
             HistogramBins = 32,
             ShrinkFactors = [4, 2],
-            SamplesPerLevel = Samples,
+            SamplesPerLevel = samples,
             Seed = Seed,
             InitialTransform = identity,
-            MaximumStepMm = 2,
+            MaximumStepMm = maximumStepMm,
             MinimumStepMm = 0.01,
             MaximumIterationsPerLevel = 100,
             MaxDegreeOfParallelism = options.MaxDegreeOfParallelism,
@@ -89,6 +89,7 @@ internal static class T1Registration
         try
         {
             result = RigidRegistration.Register(fixedCrop, movingCrop, baseOptions);
+            observe?.Invoke(result);
         }
         catch (RegistrationException ex)
         {
