@@ -28,7 +28,8 @@ internal sealed class DemoCommand : ICliCommand
             for (var i = 0; i < c.Timepoints.Count; i++)
             {
                 var t = c.Timepoints[i];
-                output.WriteLine(string.Create(inv, $"  {t.Label,-8} day {t.DayOffset,4:0}  measured {t.TotalEdemaVolumeMm3 / 1000,6:0.00} mL  truth {result.TruthTotalsMm3[i] / 1000,6:0.00} mL"));
+                var weighted = t.TotalFractionWeightedVolumeMm3 is { } w ? string.Create(inv, $"{w / 1000,6:0.00} mL") : "   n/a";
+                output.WriteLine(string.Create(inv, $"  {t.Label,-8} day {t.DayOffset,4:0}  fraction-weighted {weighted}  truth (Σ fraction) {result.TruthTotalsMm3[i] / 1000,6:0.00} mL  binary {t.TotalEdemaVolumeMm3 / 1000,6:0.00} mL"));
             }
 
             output.WriteLine("Report: " + result.ReportHtml);
