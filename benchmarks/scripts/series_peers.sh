@@ -25,7 +25,9 @@ python="${PYTHON:-/usr/bin/python3}"
 [ -x "$python" ] || python=python3
 
 if [ "$peers_only" != true ]; then
-  dotnet run -c Release --project benchmarks/BmeQuant.Benchmarks -- --filter "${filters[@]}" --join
+  # BDN_ARGS adds BenchmarkDotNet options, e.g. BDN_ARGS="--job short" for a quick run.
+  # shellcheck disable=SC2086
+  dotnet run -c Release --project benchmarks/BmeQuant.Benchmarks -- --filter "${filters[@]}" --join ${BDN_ARGS:-}
 fi
 
 if [ ! -f "$root/discovery-5000/.complete" ] || [ ! -f "$root/assembly-200/.complete" ]; then
