@@ -33,8 +33,8 @@ internal static class MuscleEstimator
             stride[i] = 1;
         }
 
-        var fluidHigh = MaskedSample.From(fluid.Data, stride).Quantile(0.99);
-        var t1High = MaskedSample.From(t1.Data, stride).Quantile(0.99);
+        var fluidHigh = SelectQuantile(fluid.Data, stride, 0.99);
+        var t1High = SelectQuantile(t1.Data, stride, 0.99);
         // Distance to the bones on their bounding box grown by the 20 mm reach: every bone voxel lies inside it, so the
         // distances there are exact, and every voxel outside it is farther than 20 mm.
         var candidates = new Volume<byte>(fluid.Geometry);
@@ -73,7 +73,7 @@ internal static class MuscleEstimator
             return null;
         }
 
-        var fluidMax = 2 * MaskedSample.From(f, candidates.Data).Quantile(0.5);
+        var fluidMax = 2 * SelectQuantile(f, candidates.Data, 0.5);
         n = 0;
         for (var i = 0; i < f.Length; i++)
         {
@@ -85,6 +85,100 @@ internal static class MuscleEstimator
             n += candidates.Data[i];
         }
 
-        return n < 100 ? null : (MaskedSample.From(f, candidates.Data).Quantile(0.5), MaskedSample.From(t, candidates.Data).Quantile(0.5));
+        return n < 100 ? null : (SelectQuantile(f, candidates.Data, 0.5), SelectQuantile(t, candidates.Data, 0.5));
+    }
+
+    /// <summary>
+    /// The same value as <c>MaskedSample.From(values, mask).Quantile(p)</c> (finite values under the mask, linear
+    /// interpolation between order statistics; NaN when none) found by selection instead of a full sort.
+    /// </summary>
+    internal static double SelectQuantile(float[] values, byte[] mask, double p)
+    {
+        var n = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            n += mask[i] != 0 && float.IsFinite(values[i]) ? 1 : 0;
+        }
+
+        if (n == 0)
+        {
+            return double.NaN;
+        }
+
+        var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(n);
+        try
+        {
+            var m = 0;
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (mask[i] != 0 && float.IsFinite(values[i]))
+                {
+                    buffer[m++] = values[i];
+                }
+            }
+
+            var a = buffer.AsSpan(0, n);
+            var h = (n - 1) * Math.Clamp(p, 0, 1);
+            var lo = (int)Math.Floor(h);
+            var low = Select(a, lo);
+            if (lo + 1 >= n)
+            {
+                return low;
+            }
+
+            // After the selection every value right of lo is ≥ the lo-th: the next order statistic is their minimum.
+            var high = float.PositiveInfinity;
+            foreach (var v in a[(lo + 1)..])
+            {
+                high = Math.Min(high, v);
+            }
+
+            return low + ((h - lo) * (high - low));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Rearranges <paramref name="a"/> so that a[k] is its k-th smallest value, smaller ones left and larger right (Hoare quickselect, median-of-three).</summary>
+    private static float Select(Span<float> a, int k)
+    {
+        int left = 0, right = a.Length - 1;
+        while (right > left)
+        {
+            var mid = left + ((right - left) / 2);
+            if (a[mid] < a[left]) { (a[mid], a[left]) = (a[left], a[mid]); }
+            if (a[right] < a[left]) { (a[right], a[left]) = (a[left], a[right]); }
+            if (a[right] < a[mid]) { (a[right], a[mid]) = (a[mid], a[right]); }
+            var pivot = a[mid];
+            int i = left, j = right;
+            while (i <= j)
+            {
+                while (a[i] < pivot) { i++; }
+                while (a[j] > pivot) { j--; }
+                if (i <= j)
+                {
+                    (a[i], a[j]) = (a[j], a[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            if (k <= j)
+            {
+                right = j;
+            }
+            else if (k >= i)
+            {
+                left = i;
+            }
+            else
+            {
+                return a[k];
+            }
+        }
+
+        return a[k];
     }
 }

@@ -175,3 +175,37 @@ public class BoxedDistanceTests
         Assert.All(LowSignalBandDetector.DistanceToMaskWithin(mask, 8).Data, d => Assert.True(float.IsPositiveInfinity(d)));
     }
 }
+
+/// <summary>The muscle estimate's selection quantile against the sorted sample's.</summary>
+public class SelectQuantileTests
+{
+    [Theory]
+    [InlineData(1, 0.5)]
+    [InlineData(2, 0.99)]
+    [InlineData(1000, 0.5)]
+    [InlineData(1001, 0.99)]
+    [InlineData(50_000, 0.99)]
+    [InlineData(50_000, 0.0)]
+    [InlineData(50_000, 1.0)]
+    public void SelectQuantile_RandomValuesWithTiesAndNaN_EqualsSortedSampleQuantile(int length, double p)
+    {
+        var random = new Random(length + (int)(p * 100));
+        var values = new float[length];
+        var mask = new byte[length];
+        for (var i = 0; i < length; i++)
+        {
+            // Few distinct values (ties), some NaN and infinities, about a third masked out.
+            values[i] = random.Next(20) switch { 0 => float.NaN, 1 => float.PositiveInfinity, _ => random.Next(200) * 0.5f };
+            mask[i] = (byte)(random.Next(3) == 0 ? 0 : 1);
+        }
+
+        mask[0] = 1;
+        values[0] = 3.5f;
+        var expected = MaskedSample.From(values, mask).Quantile(p);
+        Assert.Equal(expected, MuscleEstimator.SelectQuantile(values, mask, p));
+    }
+
+    [Fact]
+    public void SelectQuantile_NothingFinite_NaN() =>
+        Assert.True(double.IsNaN(MuscleEstimator.SelectQuantile([float.NaN, 1f], [1, 0], 0.5)));
+}
