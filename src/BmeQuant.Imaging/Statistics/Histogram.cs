@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace BmeQuant.Imaging.Statistics;
 
 /// <summary>
@@ -179,23 +181,7 @@ public sealed class Histogram
                 continue;
             }
 
-            var b = (int)((x - min) * norm);
-            if (b >= bins)
-            {
-                b = bins - 1;
-            }
-
-            // Same edge corrections as the reference.
-            if (x < min + (b * step))
-            {
-                b--;
-            }
-            else if (b != bins - 1 && x >= (b + 1 == bins ? max : min + ((b + 1) * step)))
-            {
-                b++;
-            }
-
-            partial[((n & 3) * bins) + b]++;
+            partial[((n & 3) * bins) + BinOf(x, min, max, step, norm, bins)]++;
         }
 
         for (var b = 0; b < bins; b++)
@@ -223,23 +209,34 @@ public sealed class Histogram
                 continue;
             }
 
-            var b = (int)((x - min) * norm);
-            if (b >= bins)
-            {
-                b = bins - 1;
-            }
-
-            // The computed bin can be off by one against the edges numpy compares with: correct it.
-            if (x < min + (b * step))
-            {
-                b--;
-            }
-            else if (b != bins - 1 && x >= (b + 1 == bins ? max : min + ((b + 1) * step)))
-            {
-                b++;
-            }
+            var b = BinOf(x, min, max, step, norm, bins);
 
             counts[b]++;
         }
+    }
+
+    /// <summary>
+    /// Bin of a value inside [min, max] by numpy's rule: the computed bin can be off by one against the edges numpy
+    /// compares with, so it is corrected against them; the last bin is closed on the right.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int BinOf(double x, double min, double max, double step, double norm, int bins)
+    {
+        var b = (int)((x - min) * norm);
+        if (b >= bins)
+        {
+            b = bins - 1;
+        }
+
+        if (x < min + (b * step))
+        {
+            b--;
+        }
+        else if (b != bins - 1 && x >= (b + 1 == bins ? max : min + ((b + 1) * step)))
+        {
+            b++;
+        }
+
+        return b;
     }
 }
