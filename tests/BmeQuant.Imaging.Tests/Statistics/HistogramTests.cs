@@ -80,6 +80,92 @@ public class HistogramTests
         Assert.Equal(expected, Histogram.Compute(v, -100, 300, 97, m).Counts);
     }
 
+    /// <summary>Values on and one ulp either side of every edge, outside the range, NaN and ±∞, then random values.</summary>
+    private static float[] EdgeHeavyValues(int length, int seed, double min, double max, int bins)
+    {
+        var v = KernelTestData.Floats(length, seed, (float)(1.4 * (max - min)));
+        var step = (max - min) / bins;
+        var rng = new Random(seed + 1);
+        for (var n = 0; n < length; n++)
+        {
+            switch (rng.Next(8))
+            {
+                case 0:
+                    var edge = (float)(min + (rng.Next(bins + 1) * step));
+                    v[n] = rng.Next(3) switch { 0 => edge, 1 => MathF.BitDecrement(edge), _ => MathF.BitIncrement(edge) };
+                    break;
+                case 1:
+                    v[n] = rng.Next(4) switch { 0 => float.NaN, 1 => float.PositiveInfinity, 2 => float.NegativeInfinity, _ => (float)max };
+                    break;
+                default:
+                    v[n] += (float)min;
+                    break;
+            }
+        }
+
+        return v;
+    }
+
+    [Theory]
+    [InlineData(1, 0, 1)]
+    [InlineData(7, -300, 700)]
+    [InlineData(97, -100.3, 300.7)]
+    [InlineData(256, 900, 8000)]
+    [InlineData(256, 0.1, 0.7)]
+    public void CountVector_OddLengthsEdgesNaNMask_EqualsScalarPath(int bins, double min, double max)
+    {
+        foreach (var len in new[] { 0, 3, 4 * bins, (4 * bins) + 1, (4 * bins) + 3, 4099, 65_537 })
+        {
+            var v = EdgeHeavyValues(len, len + bins, min, max, bins);
+            var m = KernelTestData.Mask(len, len + 7);
+            var expected = new long[bins];
+            var actual = new long[bins];
+            Histogram.CountScalar(v, default, min, max, expected);
+            Histogram.CountVector(v, default, min, max, actual);
+            Assert.Equal(expected, actual);
+
+            Array.Clear(expected);
+            Array.Clear(actual);
+            Histogram.CountScalar(v, m, min, max, expected);
+            Histogram.CountVector(v, m, min, max, actual);
+            Assert.Equal(expected, actual);
+            if (len > 0)
+            {
+                // The edge-heavy input must reach the corrections (else the test could not fail on them).
+                Assert.True(expected.Sum() > 0);
+            }
+        }
+    }
+
+    [Fact]
+    public void FiniteRange_NaNInfinitiesMaskOddLengths_EqualsScalarScan()
+    {
+        foreach (var len in new[] { 0, 1, 15, 16, 17, 1023, 600_001 })
+        {
+            var v = KernelTestData.Floats(len, len + 11);
+            var m = KernelTestData.Mask(len, len + 12);
+            for (var n = 0; n < len; n += 37)
+            {
+                v[n] = (n / 37 % 3) switch { 0 => float.NaN, 1 => float.PositiveInfinity, _ => float.NegativeInfinity };
+            }
+
+            foreach (var mask in new[] { Array.Empty<byte>(), m })
+            {
+                double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+                for (var n = 0; n < len; n++)
+                {
+                    if ((mask.Length == 0 || mask[n] != 0) && float.IsFinite(v[n]))
+                    {
+                        lo = Math.Min(lo, v[n]);
+                        hi = Math.Max(hi, v[n]);
+                    }
+                }
+
+                Assert.Equal((lo, hi), Histogram.FiniteRange(v, mask));
+            }
+        }
+    }
+
     [Fact]
     public void Compute_ImageRange_UsesMinAndMaxOfIncludedValues()
     {
