@@ -38,4 +38,11 @@ public sealed record StudyOpenOptions
 
     /// <summary>Bounds the parallelism of header discovery and pixel decoding (default -1 = all cores).</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    /// <summary>
+    /// Header discoveries already made by the caller, keyed by the folder path exactly as it is passed in (the batch
+    /// preflight reads every header once to check limits and identifiers; the loader reuses that instead of walking
+    /// and parsing the folder a second time).
+    /// </summary>
+    internal IReadOnlyDictionary<string, BmeQuant.Dicom.Series.DiscoveryResult>? Discovered { get; init; }
 }

@@ -88,17 +88,20 @@ internal static class StudyPipeline
         };
         if (study.StudyFolder is { } folder)
         {
-            Preflight(study, "study", folder, options, cancellationToken);
+            openOptions = openOptions with { Discovered = new Dictionary<string, DiscoveryResult>(StringComparer.Ordinal) { [folder] = Preflight(study, "study", folder, options, cancellationToken) } };
             var opened = BmeQuantStudy.OpenFolderAsync(folder, openOptions, cancellationToken: cancellationToken).GetAwaiter().GetResult();
             return EdemaAnalyzer.Analyze(opened.Input, options.Analysis, cancellationToken);
         }
 
         if (Directory.Exists(study.Stir) || (study.T1 is not null && Directory.Exists(study.T1)))
         {
+            var discovered = new Dictionary<string, DiscoveryResult>(StringComparer.Ordinal);
             foreach (var (column, path) in study.Inputs().Where(i => Directory.Exists(i.Path)))
             {
-                Preflight(study, column, path, options, cancellationToken);
+                discovered[path] = Preflight(study, column, path, options, cancellationToken);
             }
+
+            openOptions = openOptions with { Discovered = discovered };
 
             var opened = BmeQuantStudy.OpenFilesAsync(study.Stir!, study.T1, openOptions, cancellationToken: cancellationToken).GetAwaiter().GetResult();
             return EdemaAnalyzer.Analyze(opened.Input, options.Analysis, cancellationToken);
@@ -121,8 +124,8 @@ internal static class StudyPipeline
         return EdemaAnalyzer.Analyze(input, options.Analysis, cancellationToken);
     }
 
-    /// <summary>Header discovery with every check that needs no pixel: unreadable files, caps, identifiers.</summary>
-    private static void Preflight(BatchStudy study, string column, string folder, BatchOptions options, CancellationToken cancellationToken)
+    /// <summary>Header discovery with every check that needs no pixel: unreadable files, caps, identifiers. The discovery is returned for the loader to reuse.</summary>
+    private static DiscoveryResult Preflight(BatchStudy study, string column, string folder, BatchOptions options, CancellationToken cancellationToken)
     {
         var discovery = SeriesDiscovery.Discover(folder, new SeriesDiscoveryOptions { MaxDegreeOfParallelism = 1, MaxDepth = MaxWalkDepth }, cancellationToken);
         if (discovery.Failures.Count > 0)
@@ -174,6 +177,8 @@ internal static class StudyPipeline
                 throw new StudyRefusedException($"{study}: --require-deidentified: {instances.Length - notDeclared} of {instances.Length} file(s) declare PatientIdentityRemoved; identifying attributes still have values: {string.Join(", ", identifying)} (values not shown).");
             }
         }
+
+        return discovery;
     }
 
     private static void CheckFile(BatchStudy study, string column, string path, long length, BatchLimits limits)

@@ -253,7 +253,9 @@ internal static class StudyLoader
         {
             MaxDegreeOfParallelism = options.MaxDegreeOfParallelism > 0 ? options.MaxDegreeOfParallelism : Environment.ProcessorCount,
         };
-        var result = SeriesDiscovery.Discover(folder, discoveryOptions, ct);
+        var result = options.Discovered is { } known && known.TryGetValue(folder, out var already)
+            ? already
+            : SeriesDiscovery.Discover(folder, discoveryOptions, ct);
         Log.Discovered(logger, result.Series.Count, result.FilesScanned, folder);
         foreach (var failure in result.Failures)
         {

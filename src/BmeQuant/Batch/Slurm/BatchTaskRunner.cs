@@ -66,7 +66,9 @@ public static class BatchTaskRunner
             return BatchRunner.Failed(study, ex, task.InputKey, task.EstimatedMemoryBytes, clock.Elapsed.TotalSeconds, timeout, timedOut: false);
         }
 
-        // Same step as a local run, with the registry left to the submitting host.
+        // Same step as a local run, with the registry left to the submitting host. The input key is computed again here,
+        // from the files as this node sees them: the inputs may have changed since submission, and the result folder
+        // must carry the key of what was actually analysed (the submitting host's key only decided what to submit).
         using var studyCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         studyCts.CancelAfter(timeout);
         var context = new BatchRunner.RunContext(options, null, plan.Parameters, StudyPipeline.Analyze, cancellationToken);
