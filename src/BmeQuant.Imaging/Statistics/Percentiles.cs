@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace BmeQuant.Imaging.Statistics;
@@ -78,22 +79,7 @@ public static class Percentiles
         var length = values.Length;
         var chunks = length >= (1 << 20) ? Math.Min(Environment.ProcessorCount, 8) : 1;
         var counts = new int[chunks][];
-        unsafe
-        {
-            fixed (float* pv = values)
-            fixed (byte* pm = mask)
-            {
-                nint va = (nint)pv, ma = (nint)pm;
-                var masked = mask.Length != 0;
-                Parallel.For(0, chunks, c =>
-                {
-                    var (a, b) = ChunkRange(length, chunks, c);
-                    var v = new ReadOnlySpan<float>((float*)va + a, b - a);
-                    var m = masked ? new ReadOnlySpan<byte>((byte*)ma + a, b - a) : default;
-                    counts[c] = CountBuckets(v, m);
-                });
-            }
-        }
+        ForEachChunk(values, mask, chunks, (c, v, m) => counts[c] = CountBuckets(v, m));
 
         // Running totals over the buckets (all chunks).
         var total = new long[BucketCount + 1];
@@ -163,22 +149,7 @@ public static class Percentiles
 
         slotStart[slots] = at;
         var gathered = new float[Math.Max(1, at)];
-        unsafe
-        {
-            fixed (float* pv = values)
-            fixed (byte* pm = mask)
-            {
-                nint va = (nint)pv, ma = (nint)pm;
-                var masked = mask.Length != 0;
-                Parallel.For(0, chunks, c =>
-                {
-                    var (a, b) = ChunkRange(length, chunks, c);
-                    var v = new ReadOnlySpan<float>((float*)va + a, b - a);
-                    var m = masked ? new ReadOnlySpan<byte>((byte*)ma + a, b - a) : default;
-                    Gather(v, m, slotOf, gathered, offsets.AsSpan(c * slots, slots));
-                });
-            }
-        }
+        ForEachChunk(values, mask, chunks, (c, v, m) => Gather(v, m, slotOf, gathered, offsets.AsSpan(c * slots, slots)));
 
         double ValueAt(long rank)
         {
@@ -198,6 +169,27 @@ public static class Percentiles
         }
 
         return result;
+    }
+
+    private delegate void ChunkAction(int chunk, ReadOnlySpan<float> values, ReadOnlySpan<byte> mask);
+
+    /// <summary>Runs <paramref name="action"/> on <paramref name="chunks"/> equal chunks of the values (and mask, when given) in parallel.</summary>
+    private static unsafe void ForEachChunk(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask, int chunks, ChunkAction action)
+    {
+        var length = values.Length;
+        fixed (float* pv = values)
+        fixed (byte* pm = mask)
+        {
+            nint va = (nint)pv, ma = (nint)pm;
+            var masked = mask.Length != 0;
+            Parallel.For(0, chunks, c =>
+            {
+                var (a, b) = ChunkRange(length, chunks, c);
+                var v = new ReadOnlySpan<float>((float*)va + a, b - a);
+                var m = masked ? new ReadOnlySpan<byte>((byte*)ma + a, b - a) : default;
+                action(c, v, m);
+            });
+        }
     }
 
     private static (int Start, int End) ChunkRange(int length, int chunks, int c) =>
@@ -318,13 +310,7 @@ public static class Percentiles
             if (t > 0 && lo + 1 < n)
             {
                 // The next order statistic is the minimum of everything above rank lo.
-                var m = float.PositiveInfinity;
-                foreach (var x in work[(lo + 1)..])
-                {
-                    m = Math.Min(m, x);
-                }
-
-                b = m;
+                b = TensorPrimitives.Min(work[(lo + 1)..]);
             }
 
             result[idx] = Lerp(a, b, t);
@@ -332,6 +318,53 @@ public static class Percentiles
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Finds the <paramref name="k"/>-th smallest value (0-based) of <paramref name="values"/> by quickselect (Hoare
+    /// partition, median-of-three pivot, sorting of short ranges), reordering the span in place so that
+    /// values[k] holds it, every value before k is ≤ it and every value after k is ≥ it. Expected linear time; no
+    /// allocation. The values must not contain NaN (their order is undefined).
+    /// </summary>
+    /// <returns>The k-th smallest value.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="k"/> is outside [0, values.Length).</exception>
+    public static float SelectInPlace(Span<float> values, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(k, values.Length);
+        Select(values, 0, values.Length - 1, k);
+        return values[k];
+    }
+
+    /// <summary>
+    /// Evaluates the quantile <paramref name="fraction"/> (0..1) of <paramref name="values"/> with numpy's default
+    /// linear rule (the same value as <see cref="Compute(ReadOnlySpan{float}, double, ReadOnlySpan{byte})"/> at
+    /// 100·fraction percent): the ⌊h⌋-th smallest by <see cref="SelectInPlace"/>, the next order statistic as the
+    /// SIMD minimum of the values after it. Reorders the span in place; no allocation; no NaN allowed.
+    /// </summary>
+    /// <returns>The quantile; NaN when the span is empty.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fraction"/> is outside [0, 1] or NaN.</exception>
+    public static double QuantileInPlace(Span<float> values, double fraction)
+    {
+        if (!(fraction >= 0 && fraction <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "Quantile fraction must lie in [0, 1].");
+        }
+
+        var n = values.Length;
+        if (n == 0)
+        {
+            return double.NaN;
+        }
+
+        // The arithmetic of Compute at percent = 100·fraction, so both give the same double.
+        var percent = fraction * 100;
+        var h = (n - 1) * (percent / 100.0);
+        var lo = Math.Min((int)Math.Floor(h), n - 1);
+        var t = h - lo;
+        double a = SelectInPlace(values, lo);
+        var b = t > 0 && lo + 1 < n ? TensorPrimitives.Min(values[(lo + 1)..]) : a;
+        return Lerp(a, b, t);
     }
 
     /// <summary>numpy's lerp: a + (b − a)·t for t &lt; 0.5, else b − (b − a)·(1 − t).</summary>

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace BmeQuant.Imaging.Thresholding;
 
@@ -35,7 +36,19 @@ public static class Threshold
     /// <summary>Mask of the voxels in [<paramref name="lower"/>, <paramref name="upper"/>].</summary>
     public static Volume<byte> Band(Volume<float> volume, float lower, float upper) => RunVolume(volume, lower, upper, Kind.Band);
 
-    /// <summary>Below this many voxels one thread thresholds the whole volume.</summary>
+    /// <summary>Writes the mask of the voxels &gt; <paramref name="threshold"/> into <paramref name="destination"/> (same grid; no allocation).</summary>
+    /// <exception cref="ArgumentException">The destination's voxel count differs from the volume's.</exception>
+    public static void Above(Volume<float> volume, float threshold, Volume<byte> destination) => RunInto(volume, destination, threshold, float.NaN, Kind.Above);
+
+    /// <summary>Writes the mask of the voxels ≥ <paramref name="threshold"/> into <paramref name="destination"/> (same grid; no allocation).</summary>
+    /// <exception cref="ArgumentException">The destination's voxel count differs from the volume's.</exception>
+    public static void AtLeast(Volume<float> volume, float threshold, Volume<byte> destination) => RunInto(volume, destination, threshold, float.NaN, Kind.AtLeast);
+
+    /// <summary>Writes the mask of the voxels in [<paramref name="lower"/>, <paramref name="upper"/>] into <paramref name="destination"/> (same grid; no allocation).</summary>
+    /// <exception cref="ArgumentException">The destination's voxel count differs from the volume's.</exception>
+    public static void Band(Volume<float> volume, float lower, float upper, Volume<byte> destination) => RunInto(volume, destination, lower, upper, Kind.Band);
+
+    /// <summary>Below this many voxels one thread thresholds the whole volume; blocks of about this many otherwise.</summary>
     private const int ParallelMinimum = 1 << 18;
 
     private static Volume<byte> RunVolume(Volume<float> volume, float lower, float upper, Kind kind)
@@ -43,27 +56,42 @@ public static class Threshold
         ArgumentNullException.ThrowIfNull(volume);
         // Every voxel is written: the output needs no zeroing.
         var mask = new Volume<byte>(volume.Geometry, GC.AllocateUninitializedArray<byte>(volume.Length));
-        var src = volume.Data;
-        var dst = mask.Data;
-        var length = src.Length;
-        if (length < ParallelMinimum)
+        RunParallel(volume.Data, mask.Data, lower, upper, kind);
+        return mask;
+    }
+
+    private static void RunInto(Volume<float> volume, Volume<byte> destination, float lower, float upper, Kind kind)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (destination.Length != volume.Length)
         {
-            Run(src, dst, lower, upper, kind);
-        }
-        else
-        {
-            // Blocks of ~256 K voxels (a multiple of 64 so no block splits a vector), not one task per slice.
-            var blocks = (length + ParallelMinimum - 1) / ParallelMinimum;
-            var block = ((length / blocks) + 63) & ~63;
-            Parallel.For(0, blocks, b =>
-            {
-                var start = Math.Min(length, b * block);
-                var count = Math.Min(block, length - start);
-                Run(src.AsSpan(start, count), dst.AsSpan(start, count), lower, upper, kind);
-            });
+            throw new ArgumentException(
+                $"Destination mask holds {destination.Length} voxels ({destination.SizeX}×{destination.SizeY}×{destination.SizeZ}); the volume {volume.Length} ({volume.SizeX}×{volume.SizeY}×{volume.SizeZ}).",
+                nameof(destination));
         }
 
-        return mask;
+        RunParallel(volume.Data, destination.Data, lower, upper, kind);
+    }
+
+    private static void RunParallel(float[] src, byte[] dst, float lower, float upper, Kind kind)
+    {
+        var length = src.Length;
+        if (length < 2 * ParallelMinimum)
+        {
+            Run(src, dst, lower, upper, kind);
+            return;
+        }
+
+        // Blocks of ~256 K voxels (a multiple of 64 so no block splits a vector), not one task per slice.
+        var blocks = (length + ParallelMinimum - 1) / ParallelMinimum;
+        var block = ((length / blocks) + 63) & ~63;
+        Parallel.For(0, blocks, b =>
+        {
+            var start = Math.Min(length, b * block);
+            var count = Math.Min(block, length - start);
+            Run(src.AsSpan(start, count), dst.AsSpan(start, count), lower, upper, kind);
+        });
     }
 
     internal static void Run(ReadOnlySpan<float> source, Span<byte> destination, float lower, float upper, Kind kind)
@@ -111,9 +139,7 @@ public static class Threshold
                 var c1 = Test(Vector256.LoadUnsafe(ref src, (nuint)(i + n)), lo, hi, kind);
                 var c2 = Test(Vector256.LoadUnsafe(ref src, (nuint)(i + (2 * n))), lo, hi, kind);
                 var c3 = Test(Vector256.LoadUnsafe(ref src, (nuint)(i + (3 * n))), lo, hi, kind);
-                var s01 = Vector256.Narrow(c0.AsInt32(), c1.AsInt32());
-                var s23 = Vector256.Narrow(c2.AsInt32(), c3.AsInt32());
-                (Vector256.Narrow(s01, s23).AsByte() & one).StoreUnsafe(ref dst, (nuint)i);
+                (Pack(c0.AsInt32(), c1.AsInt32(), c2.AsInt32(), c3.AsInt32()) & one).StoreUnsafe(ref dst, (nuint)i);
             }
         }
         else if (Vector128.IsHardwareAccelerated && source.Length >= 4 * Vector128<float>.Count)
@@ -156,6 +182,25 @@ public static class Threshold
             };
             destination[n] = pass ? (byte)1 : (byte)0;
         }
+    }
+
+    /// <summary>
+    /// Four vectors of all-ones/zero int lanes to one byte vector in element order. AVX2: two rounds of saturating
+    /// packs (−1 stays −1) work within 128-bit halves, leaving 4-byte groups in the order 0, 2, 4, 6 | 1, 3, 5, 7;
+    /// one dword permute restores it. Elsewhere the portable narrowing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> Pack(Vector256<int> c0, Vector256<int> c1, Vector256<int> c2, Vector256<int> c3)
+    {
+        if (Avx2.IsSupported)
+        {
+            var s01 = Avx2.PackSignedSaturate(c0, c1);
+            var s23 = Avx2.PackSignedSaturate(c2, c3);
+            var bytes = Avx2.PackSignedSaturate(s01, s23).AsInt32();
+            return Avx2.PermuteVar8x32(bytes, Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)).AsByte();
+        }
+
+        return Vector256.Narrow(Vector256.Narrow(c0, c1), Vector256.Narrow(c2, c3)).AsByte();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -126,4 +126,54 @@ public class PercentilesTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Percentiles.Compute(v, 101));
         Assert.Throws<ArgumentOutOfRangeException>(() => Percentiles.Compute(v, double.NaN));
     }
+
+    [Fact]
+    public void SelectInPlace_TiesOddLengths_KthOfSortAndPartitioned()
+    {
+        foreach (var len in new[] { 1, 2, 15, 16, 17, 101, 1025, 20_001 })
+        {
+            var rng = new Random(len);
+            // Few distinct values (many ties) in half the cases, continuous values in the rest.
+            var v = Enumerable.Range(0, len).Select(_ => len % 2 == 0 ? (float)rng.Next(7) : (float)(rng.NextDouble() * 100 - 30)).ToArray();
+            var sorted = v.Order().ToArray();
+            foreach (var k in new[] { 0, len / 3, len / 2, len - 1 })
+            {
+                var work = (float[])v.Clone();
+                var x = Percentiles.SelectInPlace(work, k);
+                Assert.Equal(sorted[k], x);
+                Assert.Equal(sorted[k], work[k]);
+                Assert.All(work[..k], y => Assert.True(y <= x));
+                Assert.All(work[(k + 1)..], y => Assert.True(y >= x));
+                Assert.Equal(sorted, work.Order().ToArray()); // a permutation of the input
+            }
+        }
+    }
+
+    [Fact]
+    public void SelectInPlace_KOutOfRange_Throws()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Percentiles.SelectInPlace(new float[3], 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Percentiles.SelectInPlace(new float[3], -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Percentiles.SelectInPlace(Span<float>.Empty, 0));
+    }
+
+    [Fact]
+    public void QuantileInPlace_RandomValues_EqualsComputeAndSortDefinition()
+    {
+        double[] fractions = [0, 0.01, 0.05, 0.25, 0.333, 0.5, 0.75, 0.95, 0.99, 1];
+        foreach (var len in new[] { 1, 2, 3, 17, 1000, 40_001 })
+        {
+            var v = KernelTestData.Floats(len, len + 5);
+            foreach (var f in fractions)
+            {
+                var expected = Percentiles.Compute(v, 100 * f);
+                Assert.Equal(expected, Percentiles.QuantileInPlace((float[])v.Clone(), f));
+                Assert.Equal(BySort(v, 100 * f), expected, 9);
+            }
+        }
+
+        Assert.True(double.IsNaN(Percentiles.QuantileInPlace(Span<float>.Empty, 0.5)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Percentiles.QuantileInPlace(new float[2], 1.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Percentiles.QuantileInPlace(new float[2], double.NaN));
+    }
 }

@@ -50,4 +50,53 @@ public class ThresholdTests
         Threshold.RunScalar(v.Data, expected, 100, 0, Threshold.Kind.Above);
         Assert.Equal(expected, Threshold.Above(v, 100).Data);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void IntoDestination_OddSizedParallelVolume_EqualsScalarPathAndAllocatingEntry(int kind)
+    {
+        // 101×97×61 = 597,617 voxels: parallel blocks, a block length that is no multiple of a vector, a scalar tail.
+        var g = new ImageGeometry(101, 97, 61);
+        var v = new Volume<float>(g, KernelTestData.Floats((int)g.VoxelCount, 17 + kind, 100));
+        v.Data[1234] = float.NaN;
+        v.Data[4321] = 20f;
+        v.Data[v.Length - 1] = 50f;
+        var expected = new byte[v.Length];
+        Threshold.RunScalar(v.Data, expected, 20f, 50f, (Threshold.Kind)kind);
+        var into = new Volume<byte>(g);
+        into.Data.AsSpan().Fill(7); // stale content must be overwritten everywhere
+        Volume<byte> allocated;
+        switch ((Threshold.Kind)kind)
+        {
+            case Threshold.Kind.Above:
+                Threshold.Above(v, 20f, into);
+                allocated = Threshold.Above(v, 20f);
+                break;
+            case Threshold.Kind.AtLeast:
+                Threshold.AtLeast(v, 20f, into);
+                allocated = Threshold.AtLeast(v, 20f);
+                break;
+            default:
+                Threshold.Band(v, 20f, 50f, into);
+                allocated = Threshold.Band(v, 20f, 50f);
+                break;
+        }
+
+        Assert.Equal(expected, into.Data);
+        Assert.Equal(expected, allocated.Data);
+        Assert.Contains((byte)1, expected);
+        Assert.Contains((byte)0, expected);
+    }
+
+    [Fact]
+    public void IntoDestination_WrongVoxelCount_ThrowsNamingBothSizes()
+    {
+        var v = new Volume<float>(new ImageGeometry(5, 4, 3));
+        var wrong = new Volume<byte>(new ImageGeometry(5, 4, 2));
+        var e = Assert.Throws<ArgumentException>(() => Threshold.Above(v, 1f, wrong));
+        Assert.Contains("40", e.Message, StringComparison.Ordinal);
+        Assert.Contains("60", e.Message, StringComparison.Ordinal);
+    }
 }
