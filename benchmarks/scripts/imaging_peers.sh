@@ -7,13 +7,15 @@
 #    both times and the ratio (scipy / BmeQuant, wall clock; scipy is single-threaded, BmeQuant uses all cores).
 # The load average is printed before and after each phase: numbers taken under load are indicative only.
 # Environment: SIZES (default 320x320x30,512x512x40,384x384x200 for scipy; BenchmarkDotNet runs all three),
-# PYTHON (default /usr/bin/python3), NO_BUILD=1 (reuse the last Release build).
+# PYTHON (default /usr/bin/python3), NO_BUILD=1 (reuse the last Release build), KERNELS_ONLY=1 (only the kernel
+# benchmarks and scipy_kernels.py: threshold, histogram, Otsu, percentiles, statistics; ~1/3 of the time).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-"$repo/artifacts/imaging-peers"}
 python=${PYTHON:-/usr/bin/python3}
 sizes=${SIZES:-320x320x30,512x512x40,384x384x200}
 mkdir -p "$out"
+if [ -n "${KERNELS_ONLY:-}" ]; then filters=('*Imaging.Kernels*'); else filters=('*Imaging.Filters*' '*Imaging.Kernels*'); fi
 report="$out/imaging-peers.txt"
 load() { echo "load average ($1): $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs, $(date -u +%H:%M:%S) UTC"; }
 
@@ -23,7 +25,7 @@ load() { echo "load average ($1): $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPU
 } | tee "$report"
 
 dotnet run -c Release ${NO_BUILD:+--no-build} --project "$repo/benchmarks/BmeQuant.Benchmarks" -- \
-  --filter '*Imaging.Filters*' '*Imaging.Kernels*' --anyCategories Peer --inProcess \
+  --filter "${filters[@]}" --anyCategories Peer --inProcess \
   --warmupCount 1 --iterationCount 3 --launchCount 1 --exporters csv --artifacts "$out/bdn" > "$out/bdn.log" 2>&1 \
   || { echo "BenchmarkDotNet run failed; see $out/bdn.log" >&2; exit 1; }
 
@@ -34,10 +36,12 @@ dotnet run -c Release ${NO_BUILD:+--no-build} --project "$repo/benchmarks/BmeQua
   "$python" "$repo/benchmarks/scripts/scipy_kernels.py" --results "$out/bdn/results" --sizes "$sizes" --repeats 3
   echo '```'
   load "after scipy kernels"
-  echo
-  echo '```'
-  "$python" "$repo/benchmarks/scripts/scipy_filters.py" --results "$out/bdn/results" --sizes "$sizes" --repeats 3
-  echo '```'
-  load "after scipy filters"
+  if [ -z "${KERNELS_ONLY:-}" ]; then
+    echo
+    echo '```'
+    "$python" "$repo/benchmarks/scripts/scipy_filters.py" --results "$out/bdn/results" --sizes "$sizes" --repeats 3
+    echo '```'
+    load "after scipy filters"
+  fi
 } | tee -a "$report"
 echo "written: $report" >&2

@@ -78,6 +78,8 @@ def cases(size):
     del i
     idx = [1, 2, 3, 4]
     out = np.empty_like(v)
+    ob = np.empty(v.shape, bool)
+    ob2 = np.empty(v.shape, bool)
 
     def convert():
         return u.astype(np.float32) * np.float32(1.25) + np.float32(-3)
@@ -107,8 +109,13 @@ def cases(size):
         ("convert u16->f32 rescale", "ConvertBenchmarks.SimdParallel", convert),
         ("min/max/mean/var", "StatisticsBenchmarks.SimdParallel", stats),
         ("masked min/max/mean/var", "StatisticsBenchmarks.MaskedSimdParallel", stats_masked),
-        ("threshold x > t", "ThresholdBenchmarks.SimdParallelNewVolume", lambda: (v > 1500).view(np.uint8)),
-        ("band 1200 <= x <= 1800", "ThresholdBenchmarks.BandNewVolume", lambda: ((v >= 1200) & (v <= 1800)).view(np.uint8)),
+        ("copy into (thr. class)", "ThresholdBenchmarks.Copy", lambda: np.copyto(out, v)),
+        ("threshold x > t into", "ThresholdBenchmarks.IntoMask", lambda: np.greater(v, 1500, out=ob)),
+        ("band into", "ThresholdBenchmarks.BandIntoMask",
+         lambda: np.logical_and(np.greater_equal(v, 1200, out=ob), np.less_equal(v, 1800, out=ob2), out=ob)),
+        ("copy new (thr. class)", "ThresholdBenchmarks.CopyNew", lambda: v.copy()),
+        ("threshold x > t new", "ThresholdBenchmarks.SimdParallelNewVolume", lambda: (v > 1500).view(np.uint8)),
+        ("band 1200 <= x <= 1800 new", "ThresholdBenchmarks.BandNewVolume", lambda: ((v >= 1200) & (v <= 1800)).view(np.uint8)),
         ("hysteresis 1500/2000", "ThresholdBenchmarks.Hysteresis6", hysteresis),
         ("histogram 256 bins", "HistogramBenchmarks.Parallel", lambda: np.histogram(v, 256, range=(900, 8000))),
         ("7 percentiles", "PercentileBenchmarks.Selection", lambda: np.percentile(v, PERCENTS)),
@@ -185,6 +192,13 @@ def main():
             mine_text = f"{mine * 1e3:12.2f}" if mine is not None else f"{'-':>12}"
             ratio = f"{theirs / mine:8.1f}x" if mine else f"{'-':>9}"
             print(f"{name:28} {size:>12} {mine_text} {theirs * 1e3:15.2f} {ratio}")
+        # Element-wise kernels against our own copy of the same kind in the same run (target: at most 2x).
+        for kernel, base in (("ThresholdBenchmarks.IntoMask", "ThresholdBenchmarks.Copy"), ("ThresholdBenchmarks.BandIntoMask", "ThresholdBenchmarks.Copy"),
+                             ("ThresholdBenchmarks.SimdParallelNewVolume", "ThresholdBenchmarks.CopyNew"), ("ThresholdBenchmarks.BandNewVolume", "ThresholdBenchmarks.CopyNew"),
+                             ("ConvertBenchmarks.SimdParallel", "ConvertBenchmarks.Copy"), ("StatisticsBenchmarks.SimdParallel", "ConvertBenchmarks.Copy")):
+            k, c = ours.get((kernel, size)), ours.get((base, size))
+            if k and c:
+                print(f"  BmeQuant {kernel.split('.')[1]} / {base.split('.')[1]} ({size}): {k / c:.2f}x the copy time")
         sys.stdout.flush()
 
 

@@ -90,12 +90,18 @@ public class StatisticsBenchmarks
     public void Copy() => _volume.Data.AsSpan().CopyTo(_output);
 }
 
-/// <summary>Single threshold (x &gt; t) into a 0/1 byte mask.</summary>
+/// <summary>
+/// Single and band thresholds into a 0/1 byte mask, and hysteresis. Two like-for-like pairs against numpy and
+/// against our own copy: into an existing mask (numpy <c>np.greater(v, t, out=mask)</c>; baseline <see cref="Copy"/>
+/// into an existing float array) and into a newly allocated mask (numpy <c>v &gt; t</c>; baseline
+/// <see cref="CopyNew"/>, a copy into a newly allocated float array).
+/// </summary>
 [MemoryDiagnoser]
 public class ThresholdBenchmarks
 {
     private Volume<float> _volume = null!;
     private byte[] _mask = null!;
+    private Volume<byte> _maskVolume = null!;
     private float[] _output = null!;
 
     [ParamsSource(nameof(Sizes))]
@@ -108,15 +114,28 @@ public class ThresholdBenchmarks
     {
         _volume = KernelBenchmarkData.Intensity(Size);
         _mask = new byte[_volume.Length];
+        _maskVolume = new Volume<byte>(_volume.Geometry, _mask);
         _output = new float[_volume.Length];
     }
 
     [Benchmark(Baseline = true)]
     public void Scalar() => Threshold.RunScalar(_volume.Data, _mask, 1500f, 0, Threshold.Kind.Above);
 
+    /// <summary>SIMD span kernel on one thread.</summary>
     [Benchmark]
     public void Simd() => Threshold.Above(_volume.Data, 1500f, _mask);
 
+    /// <summary>x &gt; t into the existing mask volume (parallel blocks).</summary>
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public void IntoMask() => Threshold.Above(_volume, 1500f, _maskVolume);
+
+    /// <summary>1200 ≤ x ≤ 1800 into the existing mask volume.</summary>
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public void BandIntoMask() => Threshold.Band(_volume, 1200f, 1800f, _maskVolume);
+
+    /// <summary>x &gt; t into a new mask volume.</summary>
     [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public Volume<byte> SimdParallelNewVolume() => Threshold.Above(_volume, 1500f);
@@ -131,8 +150,20 @@ public class ThresholdBenchmarks
     [Benchmark]
     public Volume<byte> Hysteresis6() => Hysteresis.Apply(_volume, 1500f, 2000f);
 
+    /// <summary>Bandwidth baseline of the into-mask entries: copy the volume into an existing float array.</summary>
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
     [Benchmark]
     public void Copy() => _volume.Data.AsSpan().CopyTo(_output);
+
+    /// <summary>Bandwidth baseline of the allocating entries: copy the volume into a new (uninitialized) float array.</summary>
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public float[] CopyNew()
+    {
+        var copy = GC.AllocateUninitializedArray<float>(_volume.Length);
+        _volume.Data.AsSpan().CopyTo(copy);
+        return copy;
+    }
 }
 
 /// <summary>256-bin histogram over the value range, scalar single thread vs parallel blocks.</summary>
