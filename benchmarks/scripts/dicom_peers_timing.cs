@@ -2,6 +2,7 @@
 #:property Nullable=enable
 #:property AssemblyName=DicomPeersTiming
 #:property PublishAot=false
+#:property TieredCompilation=false
 
 // Times BmeQuant's DICOM reader on every .dcm file of FOLDER (non-recursive), best of REPEATS after one warm-up pass,
 // each stage as wall seconds and CPU seconds of this process (user + sys, all threads; robust to a loaded machine):
@@ -12,6 +13,10 @@
 //   volume     SeriesDiscovery.Discover(FOLDER) + ToVolume() of its first series (modality values, Volume<float>)
 // Prints one line: "bmequant<TAB>files<TAB>" then wall<TAB>cpu for each stage in that order, then a checksum.
 // Used by dicom_peers.sh.
+// Like for like with the pydicom side: process start-up, imports and JIT are excluded on both sides (one warm-up pass;
+// built like the bmequant CLI, without tiered compilation, so the warm-up leaves fully optimised code and no
+// re-compilation lands in the timed runs). CPU seconds come from clock_gettime(CLOCK_PROCESS_CPUTIME_ID) on Linux
+// (nanosecond accounting, all threads; Process.TotalProcessorTime elsewhere), as Python's time.process_time().
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using BmeQuant.Dicom;
@@ -80,16 +85,13 @@ long Volume()
 {
     checksum = run(); // warm-up (JIT, page cache)
     double wall = double.MaxValue, cpu = double.MaxValue;
-    using var self = Process.GetCurrentProcess();
     for (int i = 0; i < repeats; i++)
     {
-        self.Refresh();
-        var cpu0 = self.TotalProcessorTime;
+        var cpu0 = ProcessCpu.Seconds();
         var sw = Stopwatch.StartNew();
         checksum = run();
         wall = Math.Min(wall, sw.Elapsed.TotalSeconds);
-        self.Refresh();
-        cpu = Math.Min(cpu, (self.TotalProcessorTime - cpu0).TotalSeconds);
+        cpu = Math.Min(cpu, ProcessCpu.Seconds() - cpu0);
     }
 
     return (wall, cpu);
@@ -108,3 +110,28 @@ if (sum != sum2)
 Console.WriteLine(FormattableString.Invariant(
     $"bmequant\t{files.Length}\t{header.Wall:F6}\t{header.Cpu:F6}\t{full.Wall:F6}\t{full.Cpu:F6}\t{onDemand.Wall:F6}\t{onDemand.Cpu:F6}\t{volume.Wall:F6}\t{volume.Cpu:F6}\t{sum}"));
 return 0;
+
+/// <summary>CPU seconds of this process (all threads).</summary>
+internal static partial class ProcessCpu
+{
+    public static double Seconds()
+    {
+        if (OperatingSystem.IsLinux() && ClockGetTime(2 /* CLOCK_PROCESS_CPUTIME_ID */, out var ts) == 0)
+        {
+            return ts.Seconds + (ts.Nanoseconds * 1e-9);
+        }
+
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, out TimeSpec ts);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+}

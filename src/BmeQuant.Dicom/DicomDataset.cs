@@ -154,12 +154,21 @@ public sealed partial class DicomDataset : IEnumerable<DicomItem>
     public bool TryGetPrivateTag(ushort group, string creator, byte elementOffset, out DicomTag tag)
     {
         tag = default;
-        for (ushort e = 0x10; e <= 0xFF; e++)
+
+        // Private creators are (gggg,0010)-(gggg,00FF): one binary search to the first, then a scan of the present ones
+        // only (the dataset is sorted), instead of a lookup for each of the 240 possible elements.
+        var i = IndexOf(new DicomTag(group, 0x10));
+        for (i = i >= 0 ? i : ~i; i < _items.Count; i++)
         {
-            var ct = new DicomTag(group, e);
+            var ct = _items[i].Tag;
+            if (ct.Group != group || ct.Element > 0xFF)
+            {
+                break;
+            }
+
             if (TryGetString(ct, out var c) && string.Equals(c.Trim(), creator, StringComparison.Ordinal))
             {
-                tag = new DicomTag(group, (ushort)((e << 8) | elementOffset));
+                tag = new DicomTag(group, (ushort)((ct.Element << 8) | elementOffset));
                 return true;
             }
         }

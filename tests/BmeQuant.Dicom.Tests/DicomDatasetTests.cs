@@ -94,6 +94,45 @@ public class DicomDatasetTests
     }
 
     [Fact]
+    public void TryGetPrivateTag_CreatorsAmongOtherGroups_MatchesBruteForceOverReservationRange()
+    {
+        // Creators only count in (gggg,0010)-(gggg,00FF) of the asked group: neighbours in the groups around it, a group
+        // length, data elements and a look-alike at (gggg,0100) must not be taken; every offset is checked against a
+        // lookup of all 240 reservation slots.
+        var ds = new DicomDataset();
+        ds.Add(new DicomTag(0x2003, 0x0010), DicomVR.LO, "Wanted");
+        ds.Add(new DicomTag(0x2005, 0x0000), DicomVR.UL, 12u);
+        ds.Add(new DicomTag(0x2005, 0x000F), DicomVR.LO, "Wanted");
+        ds.Add(new DicomTag(0x2005, 0x0010), DicomVR.LO, "Other");
+        ds.Add(new DicomTag(0x2005, 0x00A3), DicomVR.LO, "Wanted ");
+        ds.Add(new DicomTag(0x2005, 0x00FF), DicomVR.LO, "Last");
+        ds.Add(new DicomTag(0x2005, 0x0100), DicomVR.LO, "Beyond");
+        ds.Add(new DicomTag(0x2005, 0x1001), DicomVR.LO, "Wanted");
+        ds.Add(new DicomTag(0x2007, 0x0011), DicomVR.LO, "Beyond");
+        foreach (var creator in new[] { "Wanted", "Other", "Last", "Beyond", "Absent" })
+        {
+            DicomTag? expected = null;
+            for (ushort e = 0x10; e <= 0xFF && expected is null; e++)
+            {
+                if (ds.TryGetString(new DicomTag(0x2005, e), out var c) && c.Trim() == creator)
+                {
+                    expected = new DicomTag(0x2005, (ushort)((e << 8) | 0x42));
+                }
+            }
+
+            var found = ds.TryGetPrivateTag(0x2005, creator, 0x42, out var tag);
+            Assert.Equal(expected is not null, found);
+            if (expected is { } t)
+            {
+                Assert.Equal(t, tag);
+            }
+        }
+
+        Assert.Equal(new DicomTag(0x2005, 0xA342), ds.TryGetPrivateTag(0x2005, "Wanted", 0x42, out var w) ? w : default);
+        Assert.False(ds.TryGetPrivateTag(0x2005, "Beyond", 0x42, out _));
+    }
+
+    [Fact]
     public void AddText_NonAscii_DeclaresUtf8()
     {
         var ds = new DicomDataset();

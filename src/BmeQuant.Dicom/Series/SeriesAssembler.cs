@@ -37,15 +37,26 @@ internal static class SeriesAssembler
                 var path = group.Key;
                 // Uncompressed: header only, the Pixel Data stays in the file and each frame is read from it straight
                 // into the destination (no whole-value array per file). Compressed fragments are loaded with the header.
-                var native = !sorted[group.First()].Instance.TransferSyntax.IsEncapsulated;
-                var file = DicomFile.Open(path, native ? DicomReadOptions.PixelDataOnDemand : DicomReadOptions.Default);
-                if (native && !file.DeferredValuesReadable)
+                var instance = sorted[group.First()].Instance;
+                var native = !instance.TransferSyntax.IsEncapsulated;
+                DicomPixelData pixels;
+                if (native && instance.Header[DicomTag.PixelData] is DicomElement { IsLoaded: false, IsAvailable: true })
                 {
-                    // Deflated, gzip-wrapped or big-endian files cannot be read from at an offset: load them whole.
-                    file = DicomFile.Open(path);
+                    // The header read by discovery still points at the Pixel Data in the file: no second open and parse.
+                    pixels = DicomPixelData.Create(instance.Header, instance.TransferSyntax);
+                }
+                else
+                {
+                    var file = DicomFile.Open(path, native ? DicomReadOptions.PixelDataOnDemand : DicomReadOptions.Default);
+                    if (native && !file.DeferredValuesReadable)
+                    {
+                        // Deflated, gzip-wrapped or big-endian files cannot be read from at an offset: load them whole.
+                        file = DicomFile.Open(path);
+                    }
+
+                    pixels = DicomPixelData.Create(file);
                 }
 
-                var pixels = DicomPixelData.Create(file);
                 if (pixels.Rows != ny || pixels.Columns != nx || pixels.SamplesPerPixel != 1)
                 {
                     throw new InconsistentSeriesException(
