@@ -198,7 +198,7 @@ def main():
                              ("ConvertBenchmarks.SimdParallel", "ConvertBenchmarks.Copy"), ("StatisticsBenchmarks.SimdParallel", "ConvertBenchmarks.Copy")):
             k, c = ours.get((kernel, size)), ours.get((base, size))
             if k and c:
-                print(f"  BmeQuant {kernel.split('.')[1]} / {base.split('.')[1]} ({size}): {k / c:.2f}x the copy time")
+                print(f"  BmeQuant {kernel} / {base} ({size}): {k / c:.2f}x the copy time")
         sys.stdout.flush()
 
 
