@@ -71,9 +71,12 @@ public sealed class TransferSyntax : IEquatable<TransferSyntax>
     /// <summary>JPEG-LS Lossy (Near-Lossless) (1.2.840.10008.1.2.4.81).</summary>
     public static readonly TransferSyntax JpegLsNearLossless = new("1.2.840.10008.1.2.4.81", true, false, false, true, true, "dcmdjpls");
     /// <summary>JPEG 2000 Image Compression (Lossless Only) (1.2.840.10008.1.2.4.90).</summary>
-    public static readonly TransferSyntax Jpeg2000Lossless = new("1.2.840.10008.1.2.4.90", true, false, false, true, false, "gdcmconv --raw");
+    public static readonly TransferSyntax Jpeg2000Lossless = new("1.2.840.10008.1.2.4.90", true, false, false, true, false, null);
     /// <summary>JPEG 2000 Image Compression (lossless or lossy) (1.2.840.10008.1.2.4.91).</summary>
-    public static readonly TransferSyntax Jpeg2000 = new("1.2.840.10008.1.2.4.91", true, false, false, true, true, "gdcmconv --raw");
+    public static readonly TransferSyntax Jpeg2000 = new("1.2.840.10008.1.2.4.91", true, false, false, true, true, null);
+
+    // Part 1 JPEG 2000 (.90/.91) decodes with the managed codec, so it has no transcode hint; Part 2 multi-component
+    // (.92/.93) has no codec here and dcmtk has no JPEG 2000 support, so its refusal names GDCM's decompression.
     /// <summary>JPEG 2000 Part 2 Multi-component Image Compression (Lossless Only) (1.2.840.10008.1.2.4.92).</summary>
     public static readonly TransferSyntax Jpeg2000Part2Lossless = new("1.2.840.10008.1.2.4.92", true, false, false, true, false, "gdcmconv --raw");
     /// <summary>JPEG 2000 Part 2 Multi-component Image Compression (1.2.840.10008.1.2.4.93).</summary>

@@ -27,7 +27,6 @@ public sealed class CodecCorpusTests
         using var doc = JsonDocument.Parse(File.ReadAllText(manifestPath));
         var problems = new List<string>();
         int decoded = 0;
-        int refused = 0;
         foreach (var e in doc.RootElement.GetProperty("files").EnumerateArray())
         {
             if (!e.TryGetProperty("transferSyntaxUid", out var tsElement) || tsElement.ValueKind != JsonValueKind.String ||
@@ -64,12 +63,6 @@ public sealed class CodecCorpusTests
             {
                 codec.Decode(fragments, info, output);
             }
-            catch (UnsupportedTransferSyntaxException ex) when (ts is "1.2.840.10008.1.2.4.90" or "1.2.840.10008.1.2.4.91")
-            {
-                Assert.Contains("gdcmconv", ex.Message, StringComparison.Ordinal);
-                refused++;
-                continue;
-            }
             catch (DicomException ex)
             {
                 problems.Add($"{file}: {ex.Message}");
@@ -104,7 +97,7 @@ public sealed class CodecCorpusTests
 
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
         Assert.True(decoded > 0, "no compressed single-frame file in the corpus");
-        TestContext.Current.SendDiagnosticMessage($"decoded {decoded} corpus frames, refused {refused} (JPEG 2000)");
+        TestContext.Current.SendDiagnosticMessage($"decoded {decoded} corpus frames");
     }
 
     /// <summary>Stored values as pydicom gives them: signed samples with BitsStored &lt; BitsAllocated sign-extended.</summary>
