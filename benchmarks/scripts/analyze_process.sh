@@ -6,8 +6,13 @@
 # the per-stage table of the last run (wall and process-CPU ms of start-up, read, each analysis stage, write; peak
 # memory) is printed at the end.
 #
+# R2R=1 times a ReadyToRun build instead (`dotnet publish -r linux-x64 -p:PublishReadyToRun=true` into a temporary
+# folder: the JIT no longer compiles the tool's own code at start-up, which is a large share of the CPU of one short
+# process run without tiered compilation; `analyze --timings` prints the JIT's share on its last line).
+#
 #   benchmarks/scripts/analyze_process.sh            # 3 runs after one warm-up
 #   RUNS=5 NO_BUILD=1 benchmarks/scripts/analyze_process.sh
+#   R2R=1 benchmarks/scripts/analyze_process.sh      # the same on a ReadyToRun publish
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -17,13 +22,20 @@ if [ ! -x /usr/bin/time ]; then
   exit 2
 fi
 
-if [ -z "${NO_BUILD:-}" ]; then
-  dotnet build -c Release "$repo/src/BmeQuant.Cli" -v q -nologo > /dev/null
-fi
-cli="$(ls "$repo"/src/BmeQuant.Cli/bin/Release/net10.0/bmequant.dll 2>/dev/null || ls "$repo"/src/BmeQuant.Cli/bin/Release/net10.0/BmeQuant.Cli.dll)"
-IFS=$'\t' read -r study labels < <(dotnet run -c Release --file "$repo/benchmarks/scripts/analyze_process_data.cs" | tail -n 1)
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
+if [ -n "${R2R:-}" ]; then
+  rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
+  dotnet publish -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true "$repo/src/BmeQuant.Cli" -o "$out/cli" -v q -nologo > /dev/null
+  cli="$(ls "$out"/cli/bmequant.dll 2>/dev/null || ls "$out"/cli/BmeQuant.Cli.dll)"
+  echo "build: ReadyToRun publish ($rid)"
+else
+  if [ -z "${NO_BUILD:-}" ]; then
+    dotnet build -c Release "$repo/src/BmeQuant.Cli" -v q -nologo > /dev/null
+  fi
+  cli="$(ls "$repo"/src/BmeQuant.Cli/bin/Release/net10.0/bmequant.dll 2>/dev/null || ls "$repo"/src/BmeQuant.Cli/bin/Release/net10.0/BmeQuant.Cli.dll)"
+fi
+IFS=$'\t' read -r study labels < <(dotnet run -c Release --file "$repo/benchmarks/scripts/analyze_process_data.cs" | tail -n 1)
 
 echo "study: $study"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), cores: $(nproc)"

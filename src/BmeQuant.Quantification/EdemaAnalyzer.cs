@@ -41,26 +41,43 @@ public static class EdemaAnalyzer
         var grid = fluidRaw.Geometry;
 
         // 1. T1 onto the fluid-sensitive grid.
-        var (t1Raw, alignment) = SeriesAlignment.Align(fluidRaw, input.T1, options, notes, input.BoneLabels);
-        cancellationToken.ThrowIfCancellationRequested();
+        Volume<float>? t1Raw = null;
+        AlignmentReport alignment = null!;
+        var alignNotes = new List<string>();
+        void AlignT1() => (t1Raw, alignment) = SeriesAlignment.Align(fluidRaw, input.T1, options, alignNotes, input.BoneLabels);
 
         // 3. Bones.
-        stages.Next("bones");
-        Volume<int> labels;
+        Volume<int> labels = null!;
         IReadOnlyDictionary<int, string> names;
         string bonesSource;
+        List<int> boneLabelList = [];
+        BoneGeometry bones = null!;
         if (input.BoneLabels is { } given)
         {
-            labels = given.Geometry.IsSameGrid(grid) ? given : Resampler.ResampleNearest(given, grid);
+            // Given bones need nothing from T1: their geometry is computed while T1 is aligned.
             names = input.LabelNames ?? new Dictionary<int, string>();
             bonesSource = "given: " + (input.BoneLabelsSource ?? "label map");
+            Concurrent.Run(options.MaxDegreeOfParallelism, AlignT1, () =>
+            {
+                using var stage = AnalysisStage.Start("bones and geometry");
+                labels = given.Geometry.IsSameGrid(grid) ? given : Resampler.ResampleNearest(given, grid);
+                boneLabelList = NonEmptyLabels(labels, input);
+                bones = BoneGeometry.Compute(labels, boneLabelList, options, cancellationToken);
+            });
+            notes.AddRange(alignNotes);
             if (!given.Geometry.IsSameGrid(grid))
             {
                 notes.Add("The bone label map was resampled (nearest neighbour) onto the fluid-sensitive grid through patient coordinates.");
             }
+
+            cancellationToken.ThrowIfCancellationRequested();
         }
         else
         {
+            AlignT1();
+            notes.AddRange(alignNotes);
+            cancellationToken.ThrowIfCancellationRequested();
+            stages.Next("bones");
             if (t1Raw is null)
             {
                 throw new QuantificationException($"Automatic bone segmentation needs a T1 series (fatty marrow is recognised by bright T1 and dark fluid-sensitive signal); none was given for {Describe(input.FluidSensitiveSeries)}. Give --t1 or --bone-mask.");
@@ -68,16 +85,11 @@ public static class EdemaAnalyzer
 
             (labels, names) = BoneSegmenter.Segment(fluidRaw, t1Raw, input.Anatomy, options, notes, cancellationToken);
             bonesSource = "automatic";
+            boneLabelList = NonEmptyLabels(labels, input);
+            stages.Next("geometry");
+            bones = BoneGeometry.Compute(labels, boneLabelList, options, cancellationToken);
         }
 
-        var boneLabelList = DistinctLabels(labels);
-        if (boneLabelList.Count == 0)
-        {
-            throw new QuantificationException($"No bone voxel on the analysis grid ({grid.SizeX}×{grid.SizeY}×{grid.SizeZ}) for {Describe(input.FluidSensitiveSeries)}: the bone label map is empty or does not overlap the fluid-sensitive series.");
-        }
-
-        stages.Next("geometry");
-        var bones = BoneGeometry.Compute(labels, boneLabelList, options, cancellationToken);
         stages.Next("bias");
         (fluidRaw, t1Raw) = IntensityCorrection.CorrectBias(fluidRaw, t1Raw, bones.Union, options, notes);
 
@@ -113,17 +125,24 @@ public static class EdemaAnalyzer
         Volume<byte> Segment(Volume<byte> r, double threshold, Volume<byte>? s = null) =>
             EdemaSegmenter.Clean(r, fluid, bones.Union, reference, muscle, threshold / rule.FluidThreshold, options, edgeLevel, s);
 
-        var edema = Segment(raw, rule.FluidThreshold, support);
-        var fraction = EdemaFractionMap(fluid, edema, support, full, reference.FluidMedian);
         Volume<byte> SegmentAt(double threshold) => Segment(Raw(threshold), threshold);
         var lowerT = rule.FluidThreshold * (1 - options.ThresholdSensitivityFraction);
         var higherT = rule.FluidThreshold * (1 + options.ThresholdSensitivityFraction);
+
+        // The segmentations at the threshold ∓ the sensitivity fraction run beside the main one.
+        Volume<byte> edema = null!, lower = null!, higher = null!;
+        Concurrent.Run(
+            options.MaxDegreeOfParallelism,
+            () => edema = Segment(raw, rule.FluidThreshold, support),
+            () => lower = SegmentAt(lowerT),
+            () => higher = SegmentAt(higherT));
+        var fraction = EdemaFractionMap(fluid, edema, support, full, reference.FluidMedian);
         var voxelMm3 = grid.VoxelVolumeMm3;
         var sensitivity = new ThresholdSensitivity(
             options.ThresholdSensitivityFraction,
-            Count(SegmentAt(lowerT)) * voxelMm3,
+            Count(lower) * voxelMm3,
             Count(edema) * voxelMm3,
-            Count(SegmentAt(higherT)) * voxelMm3);
+            Count(higher) * voxelMm3);
         cancellationToken.ThrowIfCancellationRequested();
 
         // 6. Measures.
@@ -133,33 +152,22 @@ public static class EdemaAnalyzer
             notes.Add("Edema/muscle ratio not computed: no soft tissue could be identified as muscle (needs T1).");
         }
 
+        // The regions, the bands, the SPARCC score and the depth zones are independent: measured at the same time.
         var measurer = new RegionMeasurer(edema, labels, bones, fluid, t1, reference, rule, options, muscle, fraction);
-        var total = measurer.Measure("total", 0, null);
-        var perBone = boneLabelList
-            .Select(lab => measurer.Measure(names.TryGetValue(lab, out var n) ? n : "label " + lab.ToString(CultureInfo.InvariantCulture), lab, new HashSet<int> { lab }))
-            .ToList();
-
-        var bands = LowSignalBandDetector.Detect(edema, labels, names, bones, fluid, t1, reference, input.Anatomy, options);
-        var sparcc = SparccScorer.Score(edema, labels, names, bones, fluid, reference, input.Anatomy, options, notes);
-
+        RegionFindings total = null!;
+        IReadOnlyList<RegionFindings> perBone = [];
+        IReadOnlyList<SubchondralBand> bands = [];
+        SparccScore? sparcc = null;
+        var sparccNotes = new List<string>();
         var depthZones = new Volume<byte>(grid);
-        var edges = options.DepthBandEdgesMm;
-        for (var i = 0; i < depthZones.Length; i++)
-        {
-            if (edema.Data[i] == 0)
-            {
-                continue;
-            }
-
-            var d = bones.ArticularDepthMm.Data[i];
-            var band = 0;
-            while (band < edges.Count && d >= edges[band])
-            {
-                band++;
-            }
-
-            depthZones.Data[i] = (byte)(band + 1);
-        }
+        Concurrent.Run(
+            options.MaxDegreeOfParallelism,
+            () => total = measurer.Measure("total", 0, null),
+            () => perBone = Concurrent.Map(boneLabelList, options.MaxDegreeOfParallelism, lab => measurer.Measure(names.TryGetValue(lab, out var n) ? n : "label " + lab.ToString(CultureInfo.InvariantCulture), lab, new HashSet<int> { lab })),
+            () => bands = LowSignalBandDetector.Detect(edema, labels, names, bones, fluid, t1, reference, input.Anatomy, options),
+            () => sparcc = SparccScorer.Score(edema, labels, names, bones, fluid, reference, input.Anatomy, options, sparccNotes),
+            () => DepthZones(edema, bones.ArticularDepthMm, options.DepthBandEdgesMm, depthZones));
+        notes.AddRange(sparccNotes);
 
         if (reference.Source == "estimated")
         {
@@ -201,6 +209,29 @@ public static class EdemaAnalyzer
         };
     }
 
+    /// <summary>Writes into <paramref name="zones"/> each edema voxel's depth band (1 + the number of band edges at or above which its articular depth lies); 0 elsewhere.</summary>
+    private static void DepthZones(Volume<byte> edema, Volume<float> articularDepthMm, IReadOnlyList<double> edges, Volume<byte> zones)
+    {
+        var e = edema.Data;
+        var d = articularDepthMm.Data;
+        var z = zones.Data;
+        for (var i = 0; i < z.Length; i++)
+        {
+            if (e[i] == 0)
+            {
+                continue;
+            }
+
+            var band = 0;
+            while (band < edges.Count && d[i] >= edges[band])
+            {
+                band++;
+            }
+
+            z[i] = (byte)(band + 1);
+        }
+    }
+
     /// <summary>Estimated edema fraction on the hyperintense lesion voxels (support ∪ edema), 0 elsewhere.</summary>
     private static Volume<float> EdemaFractionMap(Volume<float> fluid, Volume<byte> edema, Volume<byte> support, FullEdemaSignal full, double normalMedian)
     {
@@ -229,6 +260,19 @@ public static class EdemaAnalyzer
         }
 
         return n;
+    }
+
+    /// <summary>The distinct positive labels; throws when there is none.</summary>
+    private static List<int> NonEmptyLabels(Volume<int> labels, StudyInput input)
+    {
+        var list = DistinctLabels(labels);
+        if (list.Count == 0)
+        {
+            var g = labels.Geometry;
+            throw new QuantificationException($"No bone voxel on the analysis grid ({g.SizeX}×{g.SizeY}×{g.SizeZ}) for {Describe(input.FluidSensitiveSeries)}: the bone label map is empty or does not overlap the fluid-sensitive series.");
+        }
+
+        return list;
     }
 
     private static List<int> DistinctLabels(Volume<int> labels)

@@ -39,16 +39,24 @@ public static class FindingsWriter
         ArgumentNullException.ThrowIfNull(findings);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         Directory.CreateDirectory(directory);
-        var written = new List<string>();
         var m = findings.Masks;
-        written.Add(WriteMask(m.Edema, Path.Combine(directory, "edema.nii.gz"), "BmeQuant edema mask"));
-        written.Add(WriteMask(m.Bones, Path.Combine(directory, "bones.nii.gz"), "BmeQuant bone labels"));
-        written.Add(WriteMask(m.DepthZones, Path.Combine(directory, "depth-zones.nii.gz"), "BmeQuant edema depth bands"));
-        written.Add(WriteMask(m.Reference, Path.Combine(directory, "reference.nii.gz"), "BmeQuant normal marrow reference"));
         var jsonPath = Path.Combine(directory, FindingsFileName);
-        AtomicFile.WriteAllText(jsonPath, ToJson(findings));
-        written.Add(jsonPath);
-        return written;
+
+        // The files are independent (each compressed on its own core); the list keeps this order.
+        return Internal.Pipeline.Concurrent.Map<Func<string>, string>(
+            [
+                () => WriteMask(m.Edema, Path.Combine(directory, "edema.nii.gz"), "BmeQuant edema mask"),
+                () => WriteMask(m.Bones, Path.Combine(directory, "bones.nii.gz"), "BmeQuant bone labels"),
+                () => WriteMask(m.DepthZones, Path.Combine(directory, "depth-zones.nii.gz"), "BmeQuant edema depth bands"),
+                () => WriteMask(m.Reference, Path.Combine(directory, "reference.nii.gz"), "BmeQuant normal marrow reference"),
+                () =>
+                {
+                    AtomicFile.WriteAllText(jsonPath, ToJson(findings));
+                    return jsonPath;
+                },
+            ],
+            findings.Options.MaxDegreeOfParallelism,
+            write => write());
     }
 
     /// <summary>A concise multi-line console summary: total and per-bone volumes, grades and pattern.</summary>

@@ -1,36 +1,43 @@
 namespace BmeQuant.Quantification.Internal;
 
-/// <summary>The values of a volume under a mask, sorted once so that any number of quantiles cost O(1) each.</summary>
+/// <summary>
+/// The finite values of a volume under a mask. Quantiles are found by selection (no sort: a few quantiles of a large
+/// sample cost O(n) each); the sample is sorted only when <see cref="FractionAbove"/> is first asked (then O(log n)
+/// per call). Values equal those of a sorted sample: the same order statistics, the same interpolation. Thread-safe
+/// (the reordering is done under a lock).
+/// </summary>
 internal sealed class MaskedSample
 {
-    private readonly float[] _sorted;
+    private readonly float[] _values;
+    private readonly Lock _lock = new();
+    private bool _sorted;
+    private double _mean = double.NaN;
+    private double _standardDeviation = double.NaN;
+    private bool _momentsKnown;
 
-    private MaskedSample(float[] sorted)
+    private MaskedSample(float[] values) => _values = values;
+
+    public int Count => _values.Length;
+
+    /// <summary>Evaluates the sample mean (NaN when empty; summed in voxel order).</summary>
+    public double Mean
     {
-        _sorted = sorted;
-        var sum = 0.0;
-        foreach (var v in sorted)
+        get
         {
-            sum += v;
+            EnsureMoments();
+            return _mean;
         }
-
-        Mean = sorted.Length == 0 ? double.NaN : sum / sorted.Length;
-        var ss = 0.0;
-        foreach (var v in sorted)
-        {
-            ss += (v - Mean) * (v - Mean);
-        }
-
-        StandardDeviation = sorted.Length < 2 ? double.NaN : Math.Sqrt(ss / (sorted.Length - 1));
     }
 
-    public int Count => _sorted.Length;
-
-    /// <summary>Evaluates the sample mean (NaN when empty).</summary>
-    public double Mean { get; }
-
     /// <summary>Evaluates the sample standard deviation (n − 1; NaN with fewer than 2 values).</summary>
-    public double StandardDeviation { get; }
+    public double StandardDeviation
+    {
+        get
+        {
+            EnsureMoments();
+            return _standardDeviation;
+        }
+    }
 
     /// <summary>Collects the finite values where <paramref name="mask"/> is non-zero (and, if given, <paramref name="and"/> too).</summary>
     public static MaskedSample From(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask, ReadOnlySpan<byte> and = default)
@@ -38,13 +45,10 @@ internal sealed class MaskedSample
         var n = 0;
         for (var i = 0; i < values.Length; i++)
         {
-            if (mask[i] != 0 && (and.IsEmpty || and[i] != 0) && float.IsFinite(values[i]))
-            {
-                n++;
-            }
+            n += mask[i] != 0 && (and.IsEmpty || and[i] != 0) && float.IsFinite(values[i]) ? 1 : 0;
         }
 
-        var data = new float[n];
+        var data = GC.AllocateUninitializedArray<float>(n);
         n = 0;
         for (var i = 0; i < values.Length; i++)
         {
@@ -54,38 +58,81 @@ internal sealed class MaskedSample
             }
         }
 
-        Array.Sort(data);
         return new MaskedSample(data);
     }
 
     /// <summary>Estimates the quantile <paramref name="p"/> (0..1) by linear interpolation between order statistics (numpy's default); NaN when empty.</summary>
     public double Quantile(double p)
     {
-        if (_sorted.Length == 0)
+        lock (_lock)
         {
-            return double.NaN;
+            return QuantileLocked(p);
         }
-
-        var h = (_sorted.Length - 1) * Math.Clamp(p, 0, 1);
-        var lo = (int)Math.Floor(h);
-        var hi = Math.Min(lo + 1, _sorted.Length - 1);
-        return _sorted[lo] + ((h - lo) * (_sorted[hi] - _sorted[lo]));
     }
 
     /// <summary>Fraction of the sample strictly above <paramref name="threshold"/>.</summary>
     public double FractionAbove(double threshold)
     {
-        if (_sorted.Length == 0)
+        lock (_lock)
+        {
+            return FractionAboveLocked(threshold);
+        }
+    }
+
+    private double QuantileLocked(double p)
+    {
+        var a = _values;
+        if (a.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        var h = (a.Length - 1) * Math.Clamp(p, 0, 1);
+        var lo = (int)Math.Floor(h);
+        var hi = Math.Min(lo + 1, a.Length - 1);
+        float low, high;
+        if (_sorted)
+        {
+            low = a[lo];
+            high = a[hi];
+        }
+        else
+        {
+            // After the selection every value right of lo is ≥ the lo-th: the next order statistic is their minimum.
+            low = Select(a, lo);
+            high = low;
+            if (hi > lo)
+            {
+                high = float.PositiveInfinity;
+                foreach (var v in a.AsSpan(lo + 1))
+                {
+                    high = Math.Min(high, v);
+                }
+            }
+        }
+
+        return low + ((h - lo) * (high - low));
+    }
+
+    private double FractionAboveLocked(double threshold)
+    {
+        if (_values.Length == 0)
         {
             return 0;
         }
 
+        if (!_sorted)
+        {
+            Array.Sort(_values);
+            _sorted = true;
+        }
+
         // First index whose value exceeds the threshold (upper bound).
-        int lo = 0, hi = _sorted.Length;
+        int lo = 0, hi = _values.Length;
         while (lo < hi)
         {
             var mid = (lo + hi) >>> 1;
-            if (_sorted[mid] <= threshold)
+            if (_values[mid] <= threshold)
             {
                 lo = mid + 1;
             }
@@ -95,6 +142,78 @@ internal sealed class MaskedSample
             }
         }
 
-        return (_sorted.Length - lo) / (double)_sorted.Length;
+        return (_values.Length - lo) / (double)_values.Length;
+    }
+
+    private void EnsureMoments()
+    {
+        lock (_lock)
+        {
+            if (!_momentsKnown)
+            {
+                ComputeMoments();
+            }
+        }
+    }
+
+    private void ComputeMoments()
+    {
+        var a = _values;
+        var sum = 0.0;
+        foreach (var v in a)
+        {
+            sum += v;
+        }
+
+        _mean = a.Length == 0 ? double.NaN : sum / a.Length;
+        var ss = 0.0;
+        foreach (var v in a)
+        {
+            ss += (v - _mean) * (v - _mean);
+        }
+
+        _standardDeviation = a.Length < 2 ? double.NaN : Math.Sqrt(ss / (a.Length - 1));
+        _momentsKnown = true;
+    }
+
+    /// <summary>Rearranges <paramref name="a"/> so that a[k] is its k-th smallest value, smaller ones left and larger right (Hoare quickselect, median-of-three); returns a[k].</summary>
+    internal static float Select(Span<float> a, int k)
+    {
+        int left = 0, right = a.Length - 1;
+        while (right > left)
+        {
+            var mid = left + ((right - left) / 2);
+            if (a[mid] < a[left]) { (a[mid], a[left]) = (a[left], a[mid]); }
+            if (a[right] < a[left]) { (a[right], a[left]) = (a[left], a[right]); }
+            if (a[right] < a[mid]) { (a[right], a[mid]) = (a[mid], a[right]); }
+            var pivot = a[mid];
+            int i = left, j = right;
+            while (i <= j)
+            {
+                while (a[i] < pivot) { i++; }
+                while (a[j] > pivot) { j--; }
+                if (i <= j)
+                {
+                    (a[i], a[j]) = (a[j], a[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            if (k <= j)
+            {
+                right = j;
+            }
+            else if (k >= i)
+            {
+                left = i;
+            }
+            else
+            {
+                return a[k];
+            }
+        }
+
+        return a[k];
     }
 }

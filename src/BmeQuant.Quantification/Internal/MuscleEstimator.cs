@@ -120,7 +120,7 @@ internal static class MuscleEstimator
             var a = buffer.AsSpan(0, n);
             var h = (n - 1) * Math.Clamp(p, 0, 1);
             var lo = (int)Math.Floor(h);
-            var low = Select(a, lo);
+            var low = MaskedSample.Select(a, lo);
             if (lo + 1 >= n)
             {
                 return low;
@@ -139,46 +139,5 @@ internal static class MuscleEstimator
         {
             System.Buffers.ArrayPool<float>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary>Rearranges <paramref name="a"/> so that a[k] is its k-th smallest value, smaller ones left and larger right (Hoare quickselect, median-of-three).</summary>
-    private static float Select(Span<float> a, int k)
-    {
-        int left = 0, right = a.Length - 1;
-        while (right > left)
-        {
-            var mid = left + ((right - left) / 2);
-            if (a[mid] < a[left]) { (a[mid], a[left]) = (a[left], a[mid]); }
-            if (a[right] < a[left]) { (a[right], a[left]) = (a[left], a[right]); }
-            if (a[right] < a[mid]) { (a[right], a[mid]) = (a[mid], a[right]); }
-            var pivot = a[mid];
-            int i = left, j = right;
-            while (i <= j)
-            {
-                while (a[i] < pivot) { i++; }
-                while (a[j] > pivot) { j--; }
-                if (i <= j)
-                {
-                    (a[i], a[j]) = (a[j], a[i]);
-                    i++;
-                    j--;
-                }
-            }
-
-            if (k <= j)
-            {
-                right = j;
-            }
-            else if (k >= i)
-            {
-                left = i;
-            }
-            else
-            {
-                return a[k];
-            }
-        }
-
-        return a[k];
     }
 }

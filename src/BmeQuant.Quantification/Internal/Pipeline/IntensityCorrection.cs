@@ -118,33 +118,30 @@ internal static class IntensityCorrection
         }
 
         using var stage = AnalysisStage.Start("per-bone reference");
-        var joint = ReferenceEstimator.Estimate(fluid, t1, union, surfaceDepthMm, null);
         var minVoxels = Math.Max(10, (int)Math.Ceiling(MinimumBoneReferenceMm3 / fluid.Geometry.VoxelVolumeMm3));
+        var boxes = VoxelBox.OfAll(labels);
+
+        // The joint reference and every bone's own, at once (each bone's on its box); null = the bone uses the joint's.
+        ReferenceStats? jointStats = null;
+        var owns = new ReferenceStats?[boneLabels.Count];
+        var work = new Action[boneLabels.Count + 1];
+        work[0] = () => jointStats = ReferenceEstimator.Estimate(fluid, t1, union, surfaceDepthMm, null);
+        for (var b = 0; b < boneLabels.Count; b++)
+        {
+            var at = b;
+            work[b + 1] = () => owns[at] = boxes.TryGetValue(boneLabels[at], out var box) ? OwnReference(fluid, t1, labels, boneLabels[at], box, surfaceDepthMm, minVoxels) : null;
+        }
+
+        Concurrent.Run(options.MaxDegreeOfParallelism, work);
+        var joint = jointStats!;
         var uses = new List<string>();
         Volume<float>? fluidOut = null, t1Out = null;
-        var boxes = VoxelBox.OfAll(labels);
         var ld = labels.Data;
-        foreach (var label in boneLabels)
+        for (var b = 0; b < boneLabels.Count; b++)
         {
+            var label = boneLabels[b];
             var name = names.TryGetValue(label, out var n) ? n : "label " + label.ToString(CultureInfo.InvariantCulture);
-            var box = boxes.GetValueOrDefault(label);
-            var boneMask = boxes.ContainsKey(label) ? box.CropEquals(labels, label) : null;
-            var count = 0;
-            foreach (var v in boneMask?.Data ?? [])
-            {
-                count += v;
-            }
-
-            ReferenceStats own;
-            try
-            {
-                own = count < minVoxels ? joint : ReferenceEstimator.Estimate(box.Crop(fluid), t1 is null ? null : box.Crop(t1), boneMask!, box.Crop(surfaceDepthMm), null);
-            }
-            catch (QuantificationException)
-            {
-                own = joint;
-            }
-
+            var own = owns[b] ?? joint;
             if (ReferenceEquals(own, joint) || EdemaAnalyzer.Count(own.Mask) < minVoxels)
             {
                 uses.Add($"{name}: joint (too little normal marrow for its own)");
@@ -180,6 +177,31 @@ internal static class IntensityCorrection
 
         notes.Add(string.Create(CultureInfo.InvariantCulture, $"Reference per bone (own when its normal-marrow median differs from the joint's by more than {100 * limit:F0} %): {string.Join("; ", uses)}."));
         return fluidOut is null && t1Out is null ? (fluid, t1, joint) : (fluidOut ?? fluid, t1Out ?? t1, null);
+    }
+
+    /// <summary>The reference of one bone measured on its box; null when it has too little marrow or none can be estimated.</summary>
+    private static ReferenceStats? OwnReference(Volume<float> fluid, Volume<float>? t1, Volume<int> labels, int label, VoxelBox box, Volume<float> surfaceDepthMm, int minVoxels)
+    {
+        var boneMask = box.CropEquals(labels, label);
+        var count = 0;
+        foreach (var v in boneMask.Data)
+        {
+            count += v;
+        }
+
+        if (count < minVoxels)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ReferenceEstimator.Estimate(box.Crop(fluid), t1 is null ? null : box.Crop(t1), boneMask, box.Crop(surfaceDepthMm), null);
+        }
+        catch (QuantificationException)
+        {
+            return null;
+        }
     }
 
     private static void Scale(float[] data, int[] labels, int label, double factor)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using BmeQuant.Imaging;
 using BmeQuant.Imaging.Registration;
+using BmeQuant.Quantification.Internal.Bones;
 
 namespace BmeQuant.Quantification.Internal.Pipeline;
 
@@ -59,16 +60,13 @@ internal static class T1Registration
             return null;
         }
 
-        var g = fluid.Geometry;
-        var margin = new[] { Voxels(RegionMarginMm, g.Spacing.X), Voxels(RegionMarginMm, g.Spacing.Y), Voxels(RegionMarginMm, g.Spacing.Z) };
-        var fixedCrop = Crop(fluid, Expand(box, margin, g));
-        var movingBox = MovingBox(fixedCrop.Geometry, t1.Geometry);
-        if (movingBox is null)
+        var fixedCrop = box.Grow(fluid.Geometry, RegionMarginMm).Crop(fluid);
+        if (MovingBox(fixedCrop.Geometry, t1.Geometry) is not { } movingBox)
         {
             return null;
         }
 
-        var movingCrop = Crop(t1, movingBox.Value);
+        var movingCrop = movingBox.Crop(t1);
         var centre = Centre(fixedCrop.Geometry);
         var identity = new RigidTransform(Matrix3D.Identity, Vector3D.Zero, centre);
         var baseOptions = new RigidRegistrationOptions
@@ -170,67 +168,20 @@ internal static class T1Registration
     internal static Vector3D Centre(ImageGeometry g) =>
         g.TransformIndexToPhysicalPoint((g.SizeX - 1) / 2.0, (g.SizeY - 1) / 2.0, (g.SizeZ - 1) / 2.0);
 
-    /// <summary>A copy of the voxels of <paramref name="box"/> (inclusive bounds) with the matching geometry.</summary>
-    internal static Volume<float> Crop(Volume<float> source, Box box)
+    /// <summary>The bounding box of every positive label (null when there is none).</summary>
+    private static VoxelBox? BoneBox(Volume<int> labels)
     {
-        var g = source.Geometry;
-        int nx = box.X1 - box.X0 + 1, ny = box.Y1 - box.Y0 + 1, nz = box.Z1 - box.Z0 + 1;
-        var cg = new ImageGeometry(nx, ny, nz, g.Spacing, g.TransformIndexToPhysicalPoint(box.X0, box.Y0, box.Z0), g.Direction);
-        var crop = new Volume<float>(cg);
-        var src = source.Data;
-        var dst = crop.Data;
-        for (var k = 0; k < nz; k++)
+        VoxelBox? union = null;
+        foreach (var b in VoxelBox.OfAll(labels).Values)
         {
-            for (var j = 0; j < ny; j++)
-            {
-                var from = (int)g.Offset(box.X0, box.Y0 + j, box.Z0 + k);
-                Array.Copy(src, from, dst, nx * (j + (ny * k)), nx);
-            }
+            union = union is { } u ? new VoxelBox(Math.Min(u.MinX, b.MinX), Math.Min(u.MinY, b.MinY), Math.Min(u.MinZ, b.MinZ), Math.Max(u.MaxX, b.MaxX), Math.Max(u.MaxY, b.MaxY), Math.Max(u.MaxZ, b.MaxZ)) : b;
         }
 
-        return crop;
-    }
-
-    private static int Voxels(double mm, double spacing) => (int)Math.Ceiling(mm / spacing);
-
-    private static Box Expand(Box b, int[] m, ImageGeometry g) => new(
-        Math.Max(0, b.X0 - m[0]),
-        Math.Max(0, b.Y0 - m[1]),
-        Math.Max(0, b.Z0 - m[2]),
-        Math.Min(g.SizeX - 1, b.X1 + m[0]),
-        Math.Min(g.SizeY - 1, b.Y1 + m[1]),
-        Math.Min(g.SizeZ - 1, b.Z1 + m[2]));
-
-    private static Box? BoneBox(Volume<int> labels)
-    {
-        var g = labels.Geometry;
-        int x0 = int.MaxValue, y0 = int.MaxValue, z0 = int.MaxValue, x1 = -1, y1 = -1, z1 = -1;
-        var data = labels.Data;
-        for (var k = 0; k < g.SizeZ; k++)
-        {
-            for (var j = 0; j < g.SizeY; j++)
-            {
-                var row = (int)g.Offset(0, j, k);
-                for (var i = 0; i < g.SizeX; i++)
-                {
-                    if (data[row + i] > 0)
-                    {
-                        x0 = Math.Min(x0, i);
-                        x1 = Math.Max(x1, i);
-                        y0 = Math.Min(y0, j);
-                        y1 = Math.Max(y1, j);
-                        z0 = Math.Min(z0, k);
-                        z1 = Math.Max(z1, k);
-                    }
-                }
-            }
-        }
-
-        return x1 < 0 ? null : new Box(x0, y0, z0, x1, y1, z1);
+        return union;
     }
 
     /// <summary>Box of the fixed grid whose voxel centres lie inside the moving image's voxel-centre box.</summary>
-    private static Box? OverlapBox(ImageGeometry fixedGeometry, ImageGeometry moving)
+    private static VoxelBox? OverlapBox(ImageGeometry fixedGeometry, ImageGeometry moving)
     {
         int x0 = int.MaxValue, y0 = int.MaxValue, z0 = int.MaxValue, x1 = -1, y1 = -1, z1 = -1;
         for (var k = 0; k < fixedGeometry.SizeZ; k++)
@@ -253,11 +204,11 @@ internal static class T1Registration
             }
         }
 
-        return x1 < 0 ? null : new Box(x0, y0, z0, x1, y1, z1);
+        return x1 < 0 ? null : new VoxelBox(x0, y0, z0, x1, y1, z1);
     }
 
     /// <summary>Box of the moving grid covering the fixed crop's corners plus a margin for the movement to be found.</summary>
-    private static Box? MovingBox(ImageGeometry fixedCrop, ImageGeometry moving)
+    private static VoxelBox? MovingBox(ImageGeometry fixedCrop, ImageGeometry moving)
     {
         double x0 = double.MaxValue, y0 = double.MaxValue, z0 = double.MaxValue, x1 = double.MinValue, y1 = double.MinValue, z1 = double.MinValue;
         foreach (var p in fixedCrop.CornerPoints())
@@ -272,16 +223,13 @@ internal static class T1Registration
         }
 
         var s = moving.Spacing;
-        var b = new Box(
+        var b = new VoxelBox(
             Math.Max(0, (int)Math.Floor(x0 - (MovingMarginMm / s.X))),
             Math.Max(0, (int)Math.Floor(y0 - (MovingMarginMm / s.Y))),
             Math.Max(0, (int)Math.Floor(z0 - (MovingMarginMm / s.Z))),
             Math.Min(moving.SizeX - 1, (int)Math.Ceiling(x1 + (MovingMarginMm / s.X))),
             Math.Min(moving.SizeY - 1, (int)Math.Ceiling(y1 + (MovingMarginMm / s.Y))),
             Math.Min(moving.SizeZ - 1, (int)Math.Ceiling(z1 + (MovingMarginMm / s.Z))));
-        return b.X0 > b.X1 || b.Y0 > b.Y1 || b.Z0 > b.Z1 ? null : b;
+        return b.MinX > b.MaxX || b.MinY > b.MaxY || b.MinZ > b.MaxZ ? null : b;
     }
-
-    /// <summary>Inclusive voxel bounds.</summary>
-    internal readonly record struct Box(int X0, int Y0, int Z0, int X1, int Y1, int Z1);
 }
