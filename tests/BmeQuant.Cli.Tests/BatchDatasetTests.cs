@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using BmeQuant.Batch;
 using BmeQuant.Phantoms;
@@ -192,7 +191,7 @@ public sealed class BatchDatasetTests
         }
 
         // 5. The identifiers of the identified study reached no output.
-        Assert.Empty(FilesContaining(outDir, BatchPhantomData.Identifiers));
+        Assert.Empty(BatchPhantomData.FilesContaining(outDir, BatchPhantomData.Identifiers));
     }
 
     private static readonly JsonSerializerOptions s_json = new()
@@ -364,27 +363,5 @@ public sealed class BatchDatasetTests
             Directory.GetDirectories(dicom, "visit-*").Order(StringComparer.Ordinal).ToArray(),
             references,
             study.Visits.Select(v => v.Truth.TotalEdemaVolumeMm3).ToArray());
-    }
-
-    /// <summary>Output files whose bytes (gzip decompressed) or names hold one of <paramref name="needles"/>.</summary>
-    private static List<string> FilesContaining(string folder, IEnumerable<string> needles)
-    {
-        var found = new List<string>();
-        var patterns = needles.Select(n => Encoding.ASCII.GetBytes(n)).ToArray();
-        foreach (var file in Directory.GetFiles(folder, "*", SearchOption.AllDirectories))
-        {
-            var bytes = File.ReadAllBytes(file);
-            if (file.EndsWith(".gz", StringComparison.Ordinal))
-            {
-                using var gz = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
-                using var ms = new MemoryStream();
-                gz.CopyTo(ms);
-                bytes = ms.ToArray();
-            }
-
-            found.AddRange(patterns.Where(p => bytes.AsSpan().IndexOf(p) >= 0).Select(p => file + ": " + Encoding.ASCII.GetString(p)));
-        }
-
-        return found;
     }
 }

@@ -16,7 +16,7 @@ public sealed class BatchDicomTests
     private static string Copy(string root, string name, int visit)
     {
         var to = Path.Combine(root, "in", name);
-        BatchTestData.CopyTree(Visit(visit), to);
+        BatchPhantomData.CopyTree(Visit(visit), to);
         return to;
     }
 
@@ -33,7 +33,7 @@ public sealed class BatchDicomTests
         Copy(root, "good2", 1);
 
         var truncated = Copy(root, "truncated", 0);
-        BatchTestData.Truncate(Slices(SeriesFolder(truncated, "stir"))[3], 0.5);
+        BatchPhantomData.Truncate(Slices(SeriesFolder(truncated, "stir"))[3], 0.5);
 
         var missing = Copy(root, "missing-slice", 0);
         File.Delete(Slices(SeriesFolder(missing, "stir"))[7]);
@@ -42,7 +42,7 @@ public sealed class BatchDicomTests
         Directory.Delete(SeriesFolder(wrong, "stir"), recursive: true);
 
         var identified = Copy(root, "identified", 0);
-        BatchTestData.AddIdentifiers(identified);
+        BatchPhantomData.AddIdentifiers(identified);
 
         var zero = Copy(root, "zero-byte", 1);
         File.WriteAllBytes(Path.Combine(SeriesFolder(zero, "t1"), "IM_EMPTY.dcm"), []);
@@ -51,7 +51,7 @@ public sealed class BatchDicomTests
         Directory.CreateSymbolicLink(Path.Combine(SeriesFolder(loop, "t1"), "loop"), "..");
 
         var huge = Copy(root, "length-4gb", 1);
-        BatchTestData.ClaimFourGigabytes(Slices(SeriesFolder(huge, "t1"))[2]);
+        BatchPhantomData.ClaimFourGigabytes(Slices(SeriesFolder(huge, "t1"))[2]);
 
         Directory.CreateDirectory(Path.Combine(root, "in", "empty"));
 
@@ -102,7 +102,7 @@ public sealed class BatchDicomTests
         Assert.True(r["B7"].Outcome == BatchOutcome.NoInput, report);
         Assert.True(r["B8"].Outcome == BatchOutcome.NoInput, report);
         Assert.All(summary.Studies.Where(s => !s.IsOk), s => Assert.Contains("line " + s.Line, s.Error, StringComparison.Ordinal));
-        Assert.Empty(BatchTestData.FilesContaining(Path.Combine(root, "out"), BatchTestData.Identifiers));
+        Assert.Empty(BatchPhantomData.FilesContaining(Path.Combine(root, "out"), BatchPhantomData.Identifiers));
     }
 
     [Fact]
@@ -110,17 +110,17 @@ public sealed class BatchDicomTests
     {
         var root = TestPaths.NewOutputFolder("batch-identifiers");
         var identified = Copy(root, "identified", 1);
-        BatchTestData.AddIdentifiers(identified);
+        BatchPhantomData.AddIdentifiers(identified);
         var manifest = BatchTestData.Manifest(root, Header, [$"PSEUDO-7,baseline,knee,in/identified,{Bones(1)}"]);
         var summary = await BatchRunner.RunAsync(BatchManifest.Read(manifest), new BatchOptions(Path.Combine(root, "out")), stopStarting: TestContext.Current.CancellationToken, abort: TestContext.Current.CancellationToken);
         var study = Assert.Single(summary.Studies);
         Assert.True(study.Outcome == BatchOutcome.Succeeded, study.Error);
 
         // The inputs do carry the identifiers (so the check below can fail)…
-        Assert.NotEmpty(BatchTestData.FilesContaining(identified, BatchTestData.Identifiers));
+        Assert.NotEmpty(BatchPhantomData.FilesContaining(identified, BatchPhantomData.Identifiers));
 
         // …and nothing written (findings, masks, batch.json, summaries, registry) does.
-        Assert.Empty(BatchTestData.FilesContaining(Path.Combine(root, "out"), BatchTestData.Identifiers));
+        Assert.Empty(BatchPhantomData.FilesContaining(Path.Combine(root, "out"), BatchPhantomData.Identifiers));
         Assert.True(Directory.Exists(Path.Combine(root, "out", "PSEUDO-7", "baseline")));
         using var findings = JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "out", "PSEUDO-7", "baseline", "findings.json")));
         Assert.True(findings.RootElement.GetProperty("total").GetProperty("edemaVolumeMm3").GetDouble() > 0);

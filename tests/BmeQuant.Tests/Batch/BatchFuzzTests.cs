@@ -18,7 +18,7 @@ public sealed class BatchFuzzTests
         for (var i = 0; i < niftiCases; i++)
         {
             var folder = Path.Combine(root, "nifti" + i.ToString(CultureInfo.InvariantCulture));
-            BatchTestData.CopyTree(Path.Combine(BatchTestData.NiftiVisits, "visit" + (1 + (i % 4)).ToString(CultureInfo.InvariantCulture)), folder);
+            BatchPhantomData.CopyTree(Path.Combine(BatchTestData.NiftiVisits, "visit" + (1 + (i % 4)).ToString(CultureInfo.InvariantCulture)), folder);
             var target = Path.Combine(folder, (i % 3) switch { 0 => "stir.nii", 1 => "t1.nii", _ => "bones.nii" });
             Mutate(target, random, from: 0, to: 352);
             rows.Add($"N{i},T0,knee,,{folder}/t1.nii,{folder}/stir.nii,{folder}/bones.nii");
@@ -28,7 +28,7 @@ public sealed class BatchFuzzTests
         for (var i = 0; i < dicomCases; i++)
         {
             var folder = Path.Combine(root, "dicom" + i.ToString(CultureInfo.InvariantCulture));
-            BatchTestData.CopyTree(dicomSource, folder);
+            BatchPhantomData.CopyTree(dicomSource, folder);
             var files = Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".json", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
             for (var m = 0; m < 3; m++)
             {

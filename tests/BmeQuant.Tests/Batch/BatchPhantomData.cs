@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Text;
 using BmeQuant.Dicom;
 using BmeQuant.Imaging.IO;
 using BmeQuant.Phantoms;
@@ -141,5 +142,36 @@ internal static class BatchPhantomData
             ds.Remove(DicomTag.PatientIdentityRemoved);
             DicomWriter.Write(file, dicom);
         }
+    }
+
+    /// <summary>Every file under <paramref name="folder"/> whose bytes contain one of <paramref name="needles"/> (ASCII), with the needle.</summary>
+    public static IReadOnlyList<string> FilesContaining(string folder, IEnumerable<string> needles)
+    {
+        var found = new List<string>();
+        var patterns = needles.Select(n => Encoding.ASCII.GetBytes(n)).ToArray();
+        foreach (var file in Directory.GetFiles(folder, "*", SearchOption.AllDirectories))
+        {
+            var bytes = File.ReadAllBytes(file);
+            if (file.EndsWith(".gz", StringComparison.Ordinal))
+            {
+                using var gz = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
+                using var ms = new MemoryStream();
+                gz.CopyTo(ms);
+                bytes = ms.ToArray();
+            }
+
+            foreach (var p in patterns)
+            {
+                if (bytes.AsSpan().IndexOf(p) >= 0)
+                {
+                    found.Add(file + ": " + Encoding.ASCII.GetString(p));
+                }
+            }
+
+            var name = Path.GetRelativePath(folder, file);
+            found.AddRange(needles.Where(n => name.Contains(n, StringComparison.OrdinalIgnoreCase)).Select(n => "file name " + name + ": " + n));
+        }
+
+        return found;
     }
 }

@@ -20,18 +20,18 @@ public sealed class BatchRunnerTests
         var root = TestPaths.NewOutputFolder(name);
         for (var v = 1; v <= 4; v++)
         {
-            BatchTestData.CopyTree(Path.Combine(BatchTestData.NiftiVisits, "visit" + v), Path.Combine(root, "in", "visit" + v));
+            BatchPhantomData.CopyTree(Path.Combine(BatchTestData.NiftiVisits, "visit" + v), Path.Combine(root, "in", "visit" + v));
         }
 
-        BatchTestData.CopyTree(Path.Combine(root, "in", "visit2"), Path.Combine(root, "in", "truncated"));
-        BatchTestData.Truncate(Path.Combine(root, "in", "truncated", "stir.nii"), 0.6);
-        BatchTestData.CopyTree(Path.Combine(root, "in", "visit3"), Path.Combine(root, "in", "zero"));
+        BatchPhantomData.CopyTree(Path.Combine(root, "in", "visit2"), Path.Combine(root, "in", "truncated"));
+        BatchPhantomData.Truncate(Path.Combine(root, "in", "truncated", "stir.nii"), 0.6);
+        BatchPhantomData.CopyTree(Path.Combine(root, "in", "visit3"), Path.Combine(root, "in", "zero"));
         File.WriteAllBytes(Path.Combine(root, "in", "zero", "t1.nii"), []);
-        BatchTestData.CopyTree(Path.Combine(root, "in", "visit1"), Path.Combine(root, "in", "missing"));
+        BatchPhantomData.CopyTree(Path.Combine(root, "in", "visit1"), Path.Combine(root, "in", "missing"));
         File.Delete(Path.Combine(root, "in", "missing", "stir.nii"));
-        BatchTestData.CopyTree(Path.Combine(root, "in", "visit4"), Path.Combine(root, "in", "huge"));
-        BatchTestData.SetNiftiDims(Path.Combine(root, "in", "huge", "stir.nii"), 2048, 2048, 1024);
-        BatchTestData.CopyTree(Path.Combine(root, "in", "visit1"), Path.Combine(root, "in", "garbage"));
+        BatchPhantomData.CopyTree(Path.Combine(root, "in", "visit4"), Path.Combine(root, "in", "huge"));
+        BatchPhantomData.SetNiftiDims(Path.Combine(root, "in", "huge", "stir.nii"), 2048, 2048, 1024);
+        BatchPhantomData.CopyTree(Path.Combine(root, "in", "visit1"), Path.Combine(root, "in", "garbage"));
         File.WriteAllBytes(Path.Combine(root, "in", "garbage", "stir.nii"), Enumerable.Range(0, 4000).Select(i => (byte)(i * 7919 % 251)).ToArray());
         var manifest = BatchTestData.Manifest(root, Header,
         [

@@ -19,11 +19,11 @@ public sealed class SlurmBatchRunnerTests
         var root = TestPaths.NewOutputFolder(name);
         for (var v = 1; v <= 4; v++)
         {
-            BatchTestData.CopyTree(Path.Combine(BatchTestData.NiftiVisits, "visit" + v), Path.Combine(root, "in", "visit" + v));
+            BatchPhantomData.CopyTree(Path.Combine(BatchTestData.NiftiVisits, "visit" + v), Path.Combine(root, "in", "visit" + v));
         }
 
-        BatchTestData.CopyTree(Path.Combine(root, "in", "visit2"), Path.Combine(root, "in", "broken"));
-        BatchTestData.Truncate(Path.Combine(root, "in", "broken", "stir.nii"), 0.6);
+        BatchPhantomData.CopyTree(Path.Combine(root, "in", "visit2"), Path.Combine(root, "in", "broken"));
+        BatchPhantomData.Truncate(Path.Combine(root, "in", "broken", "stir.nii"), 0.6);
         string[] rows =
         [
             Row("P1", "T0", "in/visit1"),
