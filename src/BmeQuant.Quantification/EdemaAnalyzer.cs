@@ -122,8 +122,8 @@ public static class EdemaAnalyzer
         var full = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, rule.FluidThreshold, muscleLevels, FreeWaterEstimator.EstimateT1(fluid, t1, bones, muscleLevels));
         var edgeLevel = options.MinimumEdemaFraction > 0 ? full.SignalAt(options.MinimumEdemaFraction, reference.FluidMedian) : double.NaN;
         var support = new Volume<byte>(grid);
-        Volume<byte> Segment(Volume<byte> r, double threshold, Volume<byte>? s = null) =>
-            EdemaSegmenter.Clean(r, fluid, bones.Union, reference, muscle, threshold / rule.FluidThreshold, options, edgeLevel, s);
+        Volume<byte> Segment(Volume<byte> r, double threshold, Volume<byte>? s = null, List<string>? n = null) =>
+            DemarcationRimFilter.Apply(EdemaSegmenter.Clean(r, fluid, bones.Union, reference, muscle, threshold / rule.FluidThreshold, options, edgeLevel, s), s, fluid, t1, bones, reference, n);
 
         Volume<byte> SegmentAt(double threshold) => Segment(Raw(threshold), threshold);
         var lowerT = rule.FluidThreshold * (1 - options.ThresholdSensitivityFraction);
@@ -131,11 +131,13 @@ public static class EdemaAnalyzer
 
         // The segmentations at the threshold ∓ the sensitivity fraction run beside the main one.
         Volume<byte> edema = null!, lower = null!, higher = null!;
+        var edemaNotes = new List<string>();
         Concurrent.Run(
             options.MaxDegreeOfParallelism,
-            () => edema = Segment(raw, rule.FluidThreshold, support),
+            () => edema = Segment(raw, rule.FluidThreshold, support, edemaNotes),
             () => lower = SegmentAt(lowerT),
             () => higher = SegmentAt(higherT));
+        notes.AddRange(edemaNotes);
         var fraction = EdemaFractionMap(fluid, edema, support, full, reference.FluidMedian);
         var voxelMm3 = grid.VoxelVolumeMm3;
         var sensitivity = new ThresholdSensitivity(
