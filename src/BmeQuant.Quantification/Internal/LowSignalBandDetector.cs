@@ -17,8 +17,10 @@ namespace BmeQuant.Quantification.Internal;
 /// voxels within <see cref="EdemaReachMm"/> of edema and within <see cref="MaxBandDepthMm"/> of the plate form
 /// 26-connected candidates; a candidate must touch edema and start within <see cref="MaxStartBelowPlateMm"/> of the
 /// plate. Thickness and length are read per acquired slice (like the published measurements): thickness =
-/// 2 × the largest in-plane distance to the band's edge − ¼ pixel (edge-centred bias), length = the longest
-/// in-plane extent with the depth difference removed (along the surface) + one pixel; each is the maximum over slices.
+/// (2 × the largest in-plane distance to the band's edge − ¼ pixel) × the median cosine of the surface normal's tilt
+/// out of the slice (an oblique cut widens the band by 1/cos), length = the longest in-plane extent of the band's
+/// edge pixels at least <see cref="LengthPlateClearanceMm"/> below the plate, with the depth difference removed
+/// (along the surface), + one pixel; each is the maximum over slices.
 /// One band per bone is reported: the largest component of at least <see cref="MinimumVolumeMm3"/>.
 /// </remarks>
 internal static class LowSignalBandDetector
@@ -43,6 +45,12 @@ internal static class LowSignalBandDetector
 
     /// <summary>Bands shorter than this are not reported.</summary>
     internal const double MinimumLengthMm = 3.0;
+
+    /// <summary>
+    /// Band edge pixels count for length only this far below the plate: the layer touching the plate is widened
+    /// sideways by the plate's own partial volume (a 10 mm band measured 13 mm with it).
+    /// </summary>
+    internal const double LengthPlateClearanceMm = 0.5;
 
     /// <summary>Smallest plate depth (the outer voxel layers are cortex or partial volume with cartilage and fluid).</summary>
     internal const double DefaultPlateDepthMm = 1.0;
@@ -216,6 +224,8 @@ internal static class LowSignalBandDetector
         var slice = new Volume<byte>(g.WithSize(g.SizeX, g.SizeY, 1));
         var sliceLength = g.SliceLength;
         var boundary = new List<int>[count + 1];
+        var cosines = new List<float>[count + 1];
+        var sliceMaxEdt = new double[count + 1];
         for (var z = 0; z < g.SizeZ; z++)
         {
             var offset = z * sliceLength;
@@ -237,6 +247,8 @@ internal static class LowSignalBandDetector
             for (var k = 1; k <= count; k++)
             {
                 boundary[k]?.Clear();
+                cosines[k]?.Clear();
+                sliceMaxEdt[k] = 0;
             }
 
             for (var p = 0; p < sliceLength; p++)
@@ -247,8 +259,11 @@ internal static class LowSignalBandDetector
                 }
 
                 var k = cl[offset + p];
-                thickness[k] = Math.Max(thickness[k], (2 * edt[p]) - (0.25 * pixel));
-                if (edt[p] <= 1.01 * Math.Max(g.Spacing.X, g.Spacing.Y))
+                sliceMaxEdt[k] = Math.Max(sliceMaxEdt[k], edt[p]);
+                (cosines[k] ??= []).Add(InPlaneCosine(articular, g, offset + p));
+
+                // The layer next to the plate is widened sideways by the plate's partial volume: it does not count for length.
+                if (edt[p] <= 1.01 * Math.Max(g.Spacing.X, g.Spacing.Y) && depth[offset + p] >= plate + LengthPlateClearanceMm)
                 {
                     (boundary[k] ??= []).Add(p);
                 }
@@ -256,6 +271,12 @@ internal static class LowSignalBandDetector
 
             for (var k = 1; k <= count; k++)
             {
+                // In-plane thickness is the band's thickness / cos(tilt of its normal out of the slice): scale it back.
+                if (cosines[k] is { Count: > 0 } c2)
+                {
+                    thickness[k] = Math.Max(thickness[k], ((2 * sliceMaxEdt[k]) - (0.25 * pixel)) * Median(c2));
+                }
+
                 if (boundary[k] is { Count: > 0 } b)
                 {
                     length[k] = Math.Max(length[k], AlongSurfaceExtentMm(b, offset, g, articular) + pixel);
@@ -323,6 +344,29 @@ internal static class LowSignalBandDetector
         }
 
         return plate;
+    }
+
+    /// <summary>
+    /// Cosine of the angle between the surface normal (the gradient of <paramref name="depth"/>, central differences in
+    /// mm) and the slice plane at voxel <paramref name="index"/>: 1 when the normal lies in the slice, smaller where the
+    /// slice cuts the surface obliquely; 1 where the gradient is not defined.
+    /// </summary>
+    internal static float InPlaneCosine(float[] depth, ImageGeometry g, int index)
+    {
+        int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ;
+        var sxy = nx * ny;
+        var i = index % nx;
+        var j = index / nx % ny;
+        var k = index / sxy;
+        static double Slope(float[] d, int lo, int hi, int steps, double spacing) =>
+            steps == 0 ? 0 : (d[hi] - d[lo]) / (steps * spacing);
+
+        var gx = Slope(depth, index - (i > 0 ? 1 : 0), index + (i < nx - 1 ? 1 : 0), (i > 0 ? 1 : 0) + (i < nx - 1 ? 1 : 0), g.Spacing.X);
+        var gy = Slope(depth, index - (j > 0 ? nx : 0), index + (j < ny - 1 ? nx : 0), (j > 0 ? 1 : 0) + (j < ny - 1 ? 1 : 0), g.Spacing.Y);
+        var gz = Slope(depth, index - (k > 0 ? sxy : 0), index + (k < nz - 1 ? sxy : 0), (k > 0 ? 1 : 0) + (k < nz - 1 ? 1 : 0), g.Spacing.Z);
+        var inPlane = Math.Sqrt((gx * gx) + (gy * gy));
+        var all = Math.Sqrt((inPlane * inPlane) + (gz * gz));
+        return all > 1e-9 && double.IsFinite(all) ? (float)(inPlane / all) : 1;
     }
 
     private static double AlongSurfaceExtentMm(List<int> pixels, int offset, ImageGeometry g, float[] depth)

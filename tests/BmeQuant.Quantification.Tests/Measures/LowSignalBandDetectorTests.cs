@@ -1,49 +1,93 @@
+using BmeQuant.Imaging;
 using BmeQuant.Phantoms;
 
 namespace BmeQuant.Quantification.Tests.Measures;
 
 public class LowSignalBandDetectorTests(ITestOutputHelper output)
 {
-    private static EdemaFindings KneeA() => MeasurePhantoms.Analyze("knee-a", () => MeasurePhantoms.Knee(
-        21,
-        new LesionSpec("f", LesionPattern.Subchondral, "Femur") { SizeMm = 16, DepthMm = 12, BandThicknessMm = 2, BandLengthMm = 10 },
-        new LesionSpec("t", LesionPattern.Subchondral, "Tibia") { SizeMm = 16, DepthMm = 12, BandThicknessMm = 5, BandLengthMm = 20 }), Anatomy.Knee);
+    private static readonly Dictionary<string, (Func<PhantomSpec> Spec, Anatomy Anatomy)> s_phantoms = new()
+    {
+        ["knee-a"] = (() => MeasurePhantoms.Knee(
+            21,
+            new LesionSpec("f", LesionPattern.Subchondral, "Femur") { SizeMm = 16, DepthMm = 12, BandThicknessMm = 2, BandLengthMm = 10 },
+            new LesionSpec("t", LesionPattern.Subchondral, "Tibia") { SizeMm = 16, DepthMm = 12, BandThicknessMm = 5, BandLengthMm = 20 }), Anatomy.Knee),
+        ["knee-b"] = (() => MeasurePhantoms.Knee(
+            22,
+            new LesionSpec("f", LesionPattern.Subchondral, "Femur") { SizeMm = 16, DepthMm = 12, BandThicknessMm = 3, BandLengthMm = 25 },
+            new LesionSpec("t", LesionPattern.Subchondral, "Tibia") { SizeMm = 16, DepthMm = 12, BandThicknessMm = 6, BandLengthMm = 18 }), Anatomy.Knee),
+        ["hip"] = (() => MeasurePhantoms.Hip(6, new LesionSpec("f", LesionPattern.Subchondral, "Femur") { SizeMm = 14, DepthMm = 10, BandThicknessMm = 4, BandLengthMm = 20 }), Anatomy.Hip),
+        ["sij"] = (() => MeasurePhantoms.Sacroiliac(8, new LesionSpec("s", LesionPattern.Subchondral, "LeftIlium") { SizeMm = 14, DepthMm = 10, BandThicknessMm = 3, BandLengthMm = 16 }), Anatomy.SacroiliacJoint),
+    };
 
-    private static EdemaFindings KneeB() => MeasurePhantoms.Analyze("knee-b", () => MeasurePhantoms.Knee(
-        22,
-        new LesionSpec("f", LesionPattern.Subchondral, "Femur") { SizeMm = 16, DepthMm = 12, BandThicknessMm = 3, BandLengthMm = 25 },
-        new LesionSpec("t", LesionPattern.Subchondral, "Tibia") { SizeMm = 16, DepthMm = 12, BandThicknessMm = 6, BandLengthMm = 18 }), Anatomy.Knee);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<PhantomStudy>> s_rendered = new();
 
     private static EdemaFindings KneeControl() => MeasurePhantoms.Analyze("knee-control", () => MeasurePhantoms.Knee(
         23,
         new LesionSpec("f", LesionPattern.Subchondral, "Femur") { SizeMm = 16, DepthMm = 12 },
         new LesionSpec("t", LesionPattern.Subchondral, "Tibia") { SizeMm = 14, DepthMm = 10 }), Anatomy.Knee);
 
-    // Measured (2026-11-29, seeds 21/22, 0.65 mm pixels, 3.85 mm slices): thickness errors +0.4, −1.0, +1.5, −1.0 mm;
-    // length errors +3.0, −0.5, −1.6, −0.4 mm. The bar is 1 mm / 3 mm: thickness is not there yet, so this
-    // holds a regression floor of 1.6 mm (see docs/methods.md, "Low-signal band").
-    private const double ThicknessToleranceMm = 1.6;
-    private const double LengthToleranceMm = 3.1;
+    // The bar: thickness within 1 mm and length within 3 mm of the phantom's band. The truth is the band the
+    // phantom renders (RenderedBandTruth), not its spec: the phantom's depth function makes tibial bands thinner than
+    // specified. Measured 2026-11-30 (thickness / length error against the rendered band): knee-a femur +0.5 / −2.1,
+    // tibia −0.3 / −1.1, knee-b femur +0.9 / −1.3, tibia +0.4 / −0.1, hip +0.3 / −1.5, SIJ +0.2 / −1.4 mm. Before the
+    // out-of-plane tilt correction the knee-b femur read +1.5 mm (an oblique cut of the condyle widens the band).
+    private const double ThicknessToleranceMm = 1.0;
+    private const double LengthToleranceMm = 3.0;
 
     [Theory]
-    [InlineData("a", "Femur", 2, 10)]
-    [InlineData("a", "Tibia", 5, 20)]
-    [InlineData("b", "Femur", 3, 25)]
-    [InlineData("b", "Tibia", 6, 18)]
-    public void Detect_KneePhantomBand_ThicknessAndLengthNearTruth(string phantom, string bone, double thicknessMm, double lengthMm)
+    [InlineData("knee-a", "Femur", 2, 10)]
+    [InlineData("knee-a", "Tibia", 5, 20)]
+    [InlineData("knee-b", "Femur", 3, 25)]
+    [InlineData("knee-b", "Tibia", 6, 18)]
+    [InlineData("hip", "Femur", 4, 20)]
+    [InlineData("sij", "LeftIlium", 3, 16)]
+    public void Detect_PhantomBand_ThicknessWithin1MmAndLengthWithin3MmOfRenderedBand(string phantom, string bone, double specThicknessMm, double specLengthMm)
     {
-        var findings = phantom == "a" ? KneeA() : KneeB();
+        var (spec, anatomy) = s_phantoms[phantom];
+        var findings = MeasurePhantoms.Analyze(phantom, spec, anatomy);
+        var rendered = s_rendered.GetOrAdd(phantom, _ => new Lazy<PhantomStudy>(() => RenderedBandTruth.Render(spec()))).Value;
+        var (thicknessMm, lengthMm) = RenderedBandTruth.Measure(rendered, bone);
         foreach (var b in findings.LowSignalBands)
         {
             output.WriteLine($"{b}");
         }
 
         var band = Assert.Single(findings.LowSignalBands, b => b.Bone == bone);
-        output.WriteLine($"{bone}: thickness {band.ThicknessMm:F2} mm (truth {thicknessMm}), length {band.LengthMm:F2} mm (truth {lengthMm})");
+        output.WriteLine($"{phantom} {bone}: thickness {band.ThicknessMm:F2} mm (rendered {thicknessMm:F2}, spec {specThicknessMm}), length {band.LengthMm:F2} mm (rendered {lengthMm:F2}, spec {specLengthMm})");
         Assert.InRange(band.ThicknessMm, thicknessMm - ThicknessToleranceMm, thicknessMm + ThicknessToleranceMm);
         Assert.InRange(band.LengthMm, lengthMm - LengthToleranceMm, lengthMm + LengthToleranceMm);
-        Assert.Equal(band.ThicknessMm > 4, band.ThicknessFlag);
-        Assert.Equal(band.LengthMm > 14, band.LengthFlag);
+        if (anatomy == Anatomy.Hip)
+        {
+            Assert.Equal(band.ThicknessMm >= 4, band.ThicknessFlag);
+            Assert.False(band.LengthFlag);
+        }
+        else
+        {
+            Assert.Equal(band.ThicknessMm > 4, band.ThicknessFlag);
+            Assert.Equal(band.LengthMm > 14, band.LengthFlag);
+        }
+    }
+
+    [Fact]
+    public void InPlaneCosine_SurfaceTiltedOutOfSlice_IsCosineOfTilt()
+    {
+        // Depth rising along a direction tilted 60° out of the slice plane (x in-plane, z through-plane).
+        var g = new ImageGeometry(9, 9, 9, new Vector3D(0.5, 0.5, 3), Vector3D.Zero, Matrix3D.Identity);
+        var depth = new float[g.SizeX * g.SizeY * g.SizeZ];
+        var angle = Math.PI / 3;
+        for (var k = 0; k < g.SizeZ; k++)
+        {
+            for (var j = 0; j < g.SizeY; j++)
+            {
+                for (var i = 0; i < g.SizeX; i++)
+                {
+                    depth[i + (9 * (j + (9 * k)))] = (float)((i * 0.5 * Math.Cos(angle)) + (k * 3 * Math.Sin(angle)));
+                }
+            }
+        }
+
+        Assert.Equal(0.5, Internal.LowSignalBandDetector.InPlaneCosine(depth, g, 4 + (9 * (4 + (9 * 4)))), 3);
+        Assert.Equal(1.0, Internal.LowSignalBandDetector.InPlaneCosine(new float[depth.Length], g, 40), 3);
     }
 
     [Theory]
