@@ -88,6 +88,11 @@ internal static class SeriesRenderer
                 // one has its value, with that clearance less the distance moved (no evaluation while it stays homogeneous).
                 var carried = double.NegativeInfinity;
                 var carriedValue = default(SampleValue);
+
+                // Outside margin (Scene.Evaluate) carried the same way: while it covers a voxel, its sub-samples are
+                // classified by the body layers alone (no bone is evaluated).
+                var outside = double.NegativeInfinity;
+                var outsideColumn = 0;
                 for (var i = 0; i < nx; i++)
                 {
                     var qc = q0 + (ci * i) + (cj * j) + (ck * k);
@@ -101,9 +106,14 @@ internal static class SeriesRenderer
                     }
                     else
                     {
-                        clearance = scene.Evaluate(qc, out sv);
+                        clearance = scene.Evaluate(qc, out sv, out var outsideMm);
                         carried = clearance;
                         carriedValue = sv;
+                        if (!double.IsNaN(outsideMm))
+                        {
+                            outside = outsideMm;
+                            outsideColumn = i;
+                        }
                     }
 
                     double signal, fraction;
@@ -133,6 +143,18 @@ internal static class SeriesRenderer
 
                         // Anchors: evaluated points whose clearance (trusted to 1/HomogeneityMargin, as for the
                         // voxel centre) covers nearby samples; a covered sample takes the anchor's value unevaluated.
+                        var layersOnly = false;
+                        if (!exhaustive && sv.Bone < 0 && sv.Tissue is Tissue.Air or Tissue.Skin or Tissue.SubcutaneousFat or Tissue.Muscle)
+                        {
+                            if (outside - (rowStep * (i - outsideColumn)) <= threshold && outsideColumn != i)
+                            {
+                                outside = scene.OutsideMargin(qc);
+                                outsideColumn = i;
+                            }
+
+                            layersOnly = outside - (rowStep * (i - outsideColumn)) > threshold;
+                        }
+
                         var anchorCount = 0;
                         if (clearance > 0 && !exhaustive)
                         {
@@ -167,7 +189,7 @@ internal static class SeriesRenderer
                                     }
                                     else
                                     {
-                                        var cs = scene.Evaluate(ps, out s);
+                                        var cs = layersOnly ? scene.EvaluateLayers(ps, out s) : scene.Evaluate(ps, out s);
                                         if (cs > 0 && anchorCount < anchors.Length && !exhaustive)
                                         {
                                             anchors[anchorCount++] = new Anchor(ps, Square(cs / HomogeneityMargin), s);

@@ -17,7 +17,7 @@ internal struct SampleValue
 
 /// <summary>
 /// The anatomy of one visit (flexion applied, lesions attached to their bones), evaluated point by point in the
-/// anatomy frame. <see cref="Evaluate"/> also returns a clearance: a distance (mm) within which the tissue class
+/// anatomy frame. <see cref="Evaluate(in Vector3D, out SampleValue)"/> also returns a clearance: a distance (mm) within which the tissue class
 /// cannot change, so homogeneous voxels can skip supersampling.
 /// </summary>
 internal sealed class Scene
@@ -99,7 +99,48 @@ internal sealed class Scene
     /// cartilage rule only where two bones could both be near enough, the effusion depth only near the capsule, a
     /// lesion only within its support.
     /// </summary>
-    public double Evaluate(in Vector3D q, out SampleValue value)
+    public double Evaluate(in Vector3D q, out SampleValue value) => Evaluate(q, out value, out _);
+
+    /// <summary>
+    /// As <see cref="Evaluate(in Vector3D, out SampleValue)"/>; <paramref name="outsideMm"/> is, for a point of skin,
+    /// subcutaneous fat or muscle, how far it can move (same trust as the clearance) and stay outside every bone, its
+    /// cartilage and the joint fluid, so that only the body layers (<see cref="EvaluateLayers"/>) decide its class; 0 for
+    /// bone, cartilage and fluid; NaN for air (not evaluated: see <see cref="OutsideMargin"/>).
+    /// </summary>
+    public double Evaluate(in Vector3D q, out SampleValue value, out double outsideMm)
+    {
+        value = default;
+        value.Bone = -1;
+        var dBody = _model.Body.Distance(q);
+        if (dBody >= 0)
+        {
+            value.Tissue = Tissue.Air;
+            outsideMm = double.NaN;
+            return dBody;
+        }
+
+        return EvaluateInside(q, dBody, ref value, out outsideMm);
+    }
+
+    /// <summary>
+    /// For any point (air included): how far it can move and stay outside every bone, its cartilage and the joint fluid
+    /// (see <see cref="Evaluate(in Vector3D, out SampleValue, out double)"/>); 0 when it is bone, cartilage or fluid.
+    /// </summary>
+    public double OutsideMargin(in Vector3D q)
+    {
+        var value = default(SampleValue);
+        value.Bone = -1;
+        var dBody = _model.Body.Distance(q);
+        EvaluateInside(q, Math.Min(dBody, -1e-9), ref value, out var outside);
+        return outside;
+    }
+
+    /// <summary>
+    /// Classifies a point known to lie outside every bone, cartilage and fluid (within the outside margin of an evaluated
+    /// point) by the body layers alone: air, skin, subcutaneous fat or muscle, as <see cref="Evaluate(in Vector3D, out SampleValue)"/>
+    /// would. Returns the clearance of the layer boundaries only.
+    /// </summary>
+    public double EvaluateLayers(in Vector3D q, out SampleValue value)
     {
         value = default;
         value.Bone = -1;
@@ -110,6 +151,16 @@ internal sealed class Scene
             return dBody;
         }
 
+        var below = -dBody;
+        var skin = _model.SkinMm;
+        var fat = skin + _model.SubcutaneousFatMm;
+        value.Tissue = below < skin ? Tissue.Skin : below < fat ? Tissue.SubcutaneousFat : Tissue.Muscle;
+        return Math.Min(below, Math.Min(Math.Abs(below - skin), Math.Abs(below - fat)));
+    }
+
+    private double EvaluateInside(in Vector3D q, double dBody, ref SampleValue value, out double outsideMm)
+    {
+        outsideMm = 0;
         var clearance = -dBody;
         Span<Vector3D> segLocal = stackalloc Vector3D[MaxSegments];
         for (var s = 0; s < MaxSegments; s++)
@@ -215,18 +266,20 @@ internal sealed class Scene
             return clearance;
         }
 
-        // Outside every bone while all bone distances stay positive.
-        clearance = Math.Min(clearance, dMin);
+        // Outside every bone while all bone distances stay positive. The margins of staying outside bone, cartilage and
+        // fluid are gathered in `outside` (the point's clearance is their minimum with the layers' margins; min is exact,
+        // so the order does not change it).
+        var outside = dMin;
         if (best >= 0)
         {
             var bone = _bones[best];
             if (bestD < bone.CartilageMm && second >= 0 && secondD < bone.CartilageMm + _bones[second].CartilageMm + 8)
             {
                 value.Tissue = Tissue.Cartilage;
-                return Math.Min(clearance, CartilageKeptMargin(dist, best, second));
+                return Math.Min(Math.Min(clearance, dMin), CartilageKeptMargin(dist, best, second));
             }
 
-            clearance = NoCartilageMargin(dist, clearance);
+            outside = NoCartilageMargin(dist, outside);
             if (_effusionMm > 0)
             {
                 if (bestD < _effusionMm)
@@ -235,20 +288,22 @@ internal sealed class Scene
                     if (dCap < 0)
                     {
                         value.Tissue = Tissue.Fluid;
-                        return Math.Min(clearance, Math.Min(-dCap, _effusionMm - bestD));
+                        return Math.Min(Math.Min(clearance, outside), Math.Min(-dCap, _effusionMm - bestD));
                     }
 
-                    clearance = Math.Min(clearance, dCap);
+                    outside = Math.Min(outside, dCap);
                 }
-                else if (dMin - _effusionMm < clearance)
+                else if (dMin - _effusionMm < outside)
                 {
                     // No fluid while the bones stay beyond the effusion depth or the point stays outside the capsule.
                     var dCap = dMin - _effusionMm < FluidProbeMm ? _model.Capsule.Distance(q) : double.MinValue;
-                    clearance = Math.Min(clearance, Math.Max(dMin - _effusionMm, dCap));
+                    outside = Math.Min(outside, Math.Max(dMin - _effusionMm, dCap));
                 }
             }
         }
 
+        outsideMm = outside;
+        clearance = Math.Min(clearance, outside);
         var below = -dBody;
         var skin = _model.SkinMm;
         var fat = skin + _model.SubcutaneousFatMm;
