@@ -8,7 +8,9 @@ namespace BmeQuant.Cli.Commands;
 /// <c>bmequant analyze --timings</c>: wall and process-CPU milliseconds (and MB allocated) of start-up, reading, every
 /// analysis stage (the activities of <see cref="EdemaAnalyzer.ActivitySourceName"/>, nested as they ran) and writing,
 /// then the whole process with its peak resident memory. CPU is the process's (all threads), so a parallel stage shows
-/// more CPU than wall time; on a loaded machine compare CPU, not wall.
+/// more CPU than wall time; on a loaded machine compare CPU, not wall. Stages that run at the same time (align with the
+/// given bones' geometry, the per-bone references, the measures) each count the CPU of everything running beside them.
+/// The last line gives the JIT's share (methods compiled and time spent compiling).
 /// </summary>
 internal sealed class AnalyzeTimings : IDisposable
 {
@@ -62,6 +64,7 @@ internal sealed class AnalyzeTimings : IDisposable
         var total = (DateTime.UtcNow - _processStartUtc).TotalMilliseconds;
         output.WriteLine(string.Format(inv, "  {0,-24} {1,9:F0} {2,9:F0} {3,9}", "process so far", total, Environment.CpuUsage.TotalTime.TotalMilliseconds, (GC.GetTotalAllocatedBytes() / 1048576.0).ToString("F0", inv)));
         output.WriteLine(string.Format(inv, "  peak resident memory {0:F0} MB, GC heap now {1:F0} MB", process.PeakWorkingSet64 / 1048576.0, GC.GetTotalMemory(false) / 1048576.0));
+        output.WriteLine(string.Format(inv, "  JIT: {0} methods compiled, {1:F0} ms spent compiling (elapsed, summed over threads: on a loaded machine more than the CPU it took)", System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds));
     }
 
     /// <summary>Stops listening.</summary>
