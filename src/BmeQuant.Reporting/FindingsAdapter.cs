@@ -49,12 +49,22 @@ public static class FindingsAdapter
         };
     }
 
-    /// <summary>Adds the analysis' bone labels and names to the images when the caller gave none, so follow-up
-    /// comparisons can register and overlap bone by bone.</summary>
+    /// <summary>Adds the analysis' partial-volume anchor (as a ratio to normal marrow) and its bone labels and names to the
+    /// images when the caller gave none, so follow-up comparisons can register, overlap and re-measure bone by bone.</summary>
     private static TimepointImages? WithBones(TimepointImages? images, EdemaFindings findings)
     {
-        if (images is null || images.BoneLabels is not null || findings.Masks is not { } masks
-            || !masks.Bones.Geometry.IsSameGrid(images.Edema.Geometry))
+        if (images is null)
+        {
+            return null;
+        }
+
+        if (images.FullEdemaSignalRatio is null && findings.EdemaFraction is { } model && findings.Reference.FluidMedian > 0
+            && model.FullEdemaFluidSignal > findings.Reference.FluidMedian)
+        {
+            images = images with { FullEdemaSignalRatio = model.FullEdemaFluidSignal / findings.Reference.FluidMedian };
+        }
+
+        if (images.BoneLabels is not null || findings.Masks is not { } masks || !masks.Bones.Geometry.IsSameGrid(images.Edema.Geometry))
         {
             return images;
         }

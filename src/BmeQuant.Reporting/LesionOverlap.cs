@@ -29,7 +29,32 @@ public sealed record LesionOverlap(
     double? Dice,
     string Alignment,
     double? ShiftMm,
-    double? RotationDegrees);
+    double? RotationDegrees)
+{
+    /// <summary>
+    /// Fraction-weighted edema of the bone at the earlier timepoint re-measured over the aligned footprint (see
+    /// <see cref="LaterRemeasuredMm3"/>), mm³; null when not re-measured (no partial-volume anchor, no bone labels, or
+    /// the comparison is of binary volumes).
+    /// </summary>
+    public double? EarlierRemeasuredMm3 { get; init; }
+
+    /// <summary>
+    /// Fraction-weighted edema of the bone at the later timepoint re-measured over the same tissue as
+    /// <see cref="EarlierRemeasuredMm3"/>: the edema of either timepoint in this bone (the later one mapped through the
+    /// per-bone registration) widened by a few mm inside the bone, each voxel's edema fraction read from each
+    /// timepoint's fluid-sensitive signal against that timepoint's own nearby normal marrow, with one partial-volume
+    /// anchor for the whole patient. Faint edema left where a lesion was counts here even when the analysis no longer
+    /// outlines it. Null when not re-measured.
+    /// </summary>
+    public double? LaterRemeasuredMm3 { get; init; }
+
+    /// <summary>
+    /// Uncertainty of <see cref="LaterRemeasuredMm3"/> from the normal marrow's own variation around the footprint (the
+    /// spread of its mean edema fraction between the eight octants of the surrounding ring, times the footprint's
+    /// volume), mm³; null when not re-measured.
+    /// </summary>
+    public double? LaterUncertaintyMm3 { get; init; }
+}
 
 /// <summary>
 /// Computes <see cref="LesionOverlap"/> per bone: each bone of the later study is rigidly registered to the same bone of
@@ -42,7 +67,8 @@ internal static class LesionOverlapAnalyzer
     internal const double MaxPlausibleShiftMm = 40;
     internal const double MaxPlausibleRotationDegrees = 25;
 
-    public static IReadOnlyList<LesionOverlap> Compute(TimepointImages from, TimepointImages to, string fromLabel, string toLabel, List<string> warnings)
+    public static IReadOnlyList<LesionOverlap> Compute(
+        TimepointImages from, TimepointImages to, string fromLabel, string toLabel, List<string> warnings, double? fullEdemaRatio = null)
     {
         var gridA = from.Edema.Geometry;
         var voxelMm3 = gridA.VoxelVolumeMm3;
@@ -54,6 +80,7 @@ internal static class LesionOverlapAnalyzer
 
         var result = new List<LesionOverlap>();
         var sum = new OverlapCounts();
+        (double Earlier, double Later, int Count) remeasured = (0, 0, 0);
         foreach (var (labelA, name) in from.BoneNames.OrderBy(p => p.Key))
         {
             var labelB = to.BoneNames.FirstOrDefault(p => string.Equals(p.Value, name, StringComparison.Ordinal)).Key;
@@ -65,10 +92,23 @@ internal static class LesionOverlapAnalyzer
             var (transform, registered) = AlignBone(from, to, labelA, name, fromLabel, toLabel, warnings);
             var counts = Count(from.Edema, from.BoneLabels, labelA, to.Edema, to.BoneLabels, labelB, transform);
             sum.Add(counts);
-            result.Add(Make(name, counts, voxelMm3, registered ? "per-bone rigid registration" : "patient geometry", registered ? transform : null));
+            var overlap = Make(name, counts, voxelMm3, registered ? "per-bone rigid registration" : "patient geometry", registered ? transform : null);
+            if (fullEdemaRatio is > 1 && PairedRemeasurement.Measure(from, to, labelA, labelB, transform, fullEdemaRatio.Value) is { } paired)
+            {
+                overlap = overlap with { EarlierRemeasuredMm3 = paired.EarlierMm3, LaterRemeasuredMm3 = paired.LaterMm3, LaterUncertaintyMm3 = paired.LaterUncertaintyMm3 };
+                remeasured = (remeasured.Earlier + paired.EarlierMm3, remeasured.Later + paired.LaterMm3, remeasured.Count + 1);
+            }
+
+            result.Add(overlap);
         }
 
-        result.Add(Make("total", sum, voxelMm3, "per-bone rigid registration", null));
+        var total = Make("total", sum, voxelMm3, "per-bone rigid registration", null);
+        if (remeasured.Count > 0 && remeasured.Count == result.Count)
+        {
+            total = total with { EarlierRemeasuredMm3 = remeasured.Earlier, LaterRemeasuredMm3 = remeasured.Later };
+        }
+
+        result.Add(total);
         return result;
     }
 
@@ -126,9 +166,9 @@ internal static class LesionOverlapAnalyzer
         }
     }
 
-    private readonly record struct Box(int I0, int J0, int K0, int I1, int J1, int K1);
+    internal readonly record struct Box(int I0, int J0, int K0, int I1, int J1, int K1);
 
-    private static Box BoundingBox(Volume<byte> mask, Vector3D spacing, double marginMm)
+    internal static Box BoundingBox(Volume<byte> mask, Vector3D spacing, double marginMm)
     {
         var g = mask.Geometry;
         int i0 = g.SizeX, j0 = g.SizeY, k0 = g.SizeZ, i1 = -1, j1 = -1, k1 = -1;
@@ -182,7 +222,7 @@ internal static class LesionOverlapAnalyzer
         return box;
     }
 
-    private static Volume<T> Crop<T>(Volume<T> source, Box box)
+    internal static Volume<T> Crop<T>(Volume<T> source, Box box)
         where T : unmanaged
     {
         var g = source.Geometry;

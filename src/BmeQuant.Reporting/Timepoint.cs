@@ -42,7 +42,16 @@ public sealed record TimepointImages(
     Volume<float>? T1,
     Volume<byte> Edema,
     Volume<int>? BoneLabels = null,
-    IReadOnlyDictionary<int, string>? BoneNames = null);
+    IReadOnlyDictionary<int, string>? BoneNames = null)
+{
+    /// <summary>
+    /// The analysis' partial-volume anchor as a ratio: fluid-sensitive signal of fully edematous marrow / normal-marrow
+    /// median (findings' <c>edemaFraction.fullEdemaFluidSignal</c> / <c>reference.fluidMedian</c>), or null when unknown.
+    /// With bone labels it enables the paired re-measurement of each bone's fraction-weighted edema between timepoints
+    /// (<see cref="LesionOverlap.LaterRemeasuredMm3"/>).
+    /// </summary>
+    public double? FullEdemaSignalRatio { get; init; }
+}
 
 /// <summary>One visit of a patient: when it was, and the measures per bone or region.</summary>
 public sealed record TimepointMeasures

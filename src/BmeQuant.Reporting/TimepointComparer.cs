@@ -29,13 +29,18 @@ public static class TimepointComparer
             warnings.Add($"Fraction-weighted volumes were asked for but {string.Join(", ", missing)} carries none (findings written before they existed); the binary volumes were compared at every timepoint.");
         }
 
+        var ratio = measure == VolumeMeasure.FractionWeighted ? PatientFullEdemaRatio(ordered) : null;
         var intervals = new List<IntervalComparison>();
         for (var i = 1; i < ordered.Length; i++)
         {
-            intervals.Add(CompareInterval(ordered[i - 1], ordered[i], names, options, measure, warnings));
+            intervals.Add(CompareInterval(ordered[i - 1], ordered[i], names, options, measure, ratio, warnings));
         }
 
-        var baselineToLatest = ordered.Length == 2 ? intervals[0] : CompareInterval(ordered[0], ordered[^1], names, options, measure, warnings);
+        // Baseline to latest: a remnant at the latest timepoint may lie where only an intermediate timepoint had edema
+        // (outside the baseline's footprint), so the last interval's re-measured remnants count as evidence too.
+        var baselineToLatest = ordered.Length == 2
+            ? intervals[0]
+            : CompareInterval(ordered[0], ordered[^1], names, options, measure, ratio, warnings, intervals[^1].Overlaps);
         var courses = names.Select(n => new RegionCourse(
             n,
             ordered.Select(t => VolumeOf(t, n, measure)).ToArray(),
@@ -62,6 +67,11 @@ public static class TimepointComparer
         var sdc = string.Create(
             CultureInfo.InvariantCulture,
             $"Volumes compared: {VolumeSelection.Describe(measure)}. A change counts only when it exceeds the smallest detectable change: the larger of {options.DetectionFloorMm3 / 1000:0.###} mL and 2.77 × {options.RepeatabilityCoefficientOfVariation:P0} of the earlier volume ({options.RepeatabilityCoefficientOfVariation:P0} being BmeQuant's repeatability on re-acquired phantoms). Edema below {options.DetectionFloorMm3 / 1000:0.###} mL counts as absent.");
+
+        if (intervals.Append(baselineToLatest).Any(i => i.Total.ChangeMethod == "paired"))
+        {
+            sdc += " Changes were measured pairwise: each bone's fraction-weighted edema re-read at both timepoints over the same aligned tissue (the edema of either widened by 3 mm), both ways and averaged; a bone the analysis finds clear is called resolved only when no remnant of at least the floor (and 3 × the surrounding marrow's variation) is re-measured where the edema was.";
+        }
 
         return new TimepointComparison
         {
@@ -107,16 +117,49 @@ public static class TimepointComparer
         return Math.Abs(change) <= sdc ? ChangeStatus.Stable : change < 0 ? ChangeStatus.Improving : ChangeStatus.Worsening;
     }
 
-    private static IntervalComparison CompareInterval(
-        TimepointMeasures from, TimepointMeasures to, IReadOnlyList<string> names, ComparisonOptions options, VolumeMeasure measure, List<string> warnings)
+    /// <summary>
+    /// One partial-volume anchor for the patient (the median over the timepoints of fully edematous / normal marrow
+    /// signal), so that every timepoint's re-measured fractions are on the same scale; null unless every timepoint has
+    /// images with the anchor.
+    /// </summary>
+    private static double? PatientFullEdemaRatio(IReadOnlyList<TimepointMeasures> ordered)
     {
-        var regions = names.Select(n => Change(n, VolumeOf(from, n, measure), VolumeOf(to, n, measure), RatioOf(from, n), RatioOf(to, n), options)).ToArray();
-        var total = Change("total", VolumeSelection.Total(from, measure), VolumeSelection.Total(to, measure), null, null, options);
-        var migrations = FindMigrations(regions);
+        var ratios = ordered.Select(t => t.Images?.FullEdemaSignalRatio).ToArray();
+        if (ratios.Any(r => r is not > 1))
+        {
+            return null;
+        }
+
+        var sorted = ratios.Select(r => r!.Value).Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]);
+    }
+
+    private static IntervalComparison CompareInterval(
+        TimepointMeasures from,
+        TimepointMeasures to,
+        IReadOnlyList<string> names,
+        ComparisonOptions options,
+        VolumeMeasure measure,
+        double? fullEdemaRatio,
+        List<string> warnings,
+        IReadOnlyList<LesionOverlap>? laterEvidence = null)
+    {
         IReadOnlyList<LesionOverlap> overlaps = [];
         if (from.Images is { } a && to.Images is { } b)
         {
-            overlaps = LesionOverlapAnalyzer.Compute(a, b, from.Label, to.Label, warnings);
+            overlaps = LesionOverlapAnalyzer.Compute(a, b, from.Label, to.Label, warnings, fullEdemaRatio);
+        }
+
+        LesionOverlap? Paired(string name) =>
+            overlaps.FirstOrDefault(o => o.Name == name && o.EarlierRemeasuredMm3 is not null && o.LaterRemeasuredMm3 is not null);
+
+        LesionOverlap? Evidence(string name) => laterEvidence?.FirstOrDefault(o => o.Name == name && o.LaterRemeasuredMm3 is not null);
+
+        var regions = names.Select(n => Change(n, VolumeOf(from, n, measure), VolumeOf(to, n, measure), RatioOf(from, n), RatioOf(to, n), options, Paired(n), Evidence(n))).ToArray();
+        var total = TotalChange(VolumeSelection.Total(from, measure), VolumeSelection.Total(to, measure), regions, options);
+        var migrations = FindMigrations(regions);
+        if (overlaps.Count > 0)
+        {
             migrations.AddRange(FindMigrationsWithinBones(regions, overlaps, options));
         }
 
@@ -151,12 +194,110 @@ public static class TimepointComparer
     /// <summary>Largest Dice between the two timepoints' edema of one bone that still counts as migration within the bone.</summary>
     public const double WithinBoneMigrationMaxDice = 0.2;
 
-    private static RegionChange Change(string name, double from, double to, double? ratioFrom, double? ratioTo, ComparisonOptions options)
+    private static RegionChange Change(
+        string name, double from, double to, double? ratioFrom, double? ratioTo, ComparisonOptions options, LesionOverlap? paired, LesionOverlap? laterEvidence = null)
     {
-        var status = Classify(from, to, options);
-        double? percent = from >= options.DetectionFloorMm3 ? 100.0 * (to - from) / from : null;
         double? ratioChange = ratioFrom is { } a && ratioTo is { } b ? b - a : null;
-        return new RegionChange(name, from, to, to - from, percent, options.SmallestDetectableChangeMm3(from), ratioChange, status);
+        if (paired is null)
+        {
+            var status = Classify(from, to, options);
+            double? percent = from >= options.DetectionFloorMm3 ? 100.0 * (to - from) / from : null;
+            return new RegionChange(name, from, to, to - from, percent, options.SmallestDetectableChangeMm3(from), ratioChange, status);
+        }
+
+        var earlier = paired.EarlierRemeasuredMm3!.Value;
+        var later = paired.LaterRemeasuredMm3!.Value;
+        var uncertainty = paired.LaterUncertaintyMm3;
+        if (to < options.DetectionFloorMm3 && laterEvidence is { LaterRemeasuredMm3: { } other } && IsRemnant(other, laterEvidence.LaterUncertaintyMm3, options)
+            && !IsRemnant(later, uncertainty, options))
+        {
+            // No outline at the later timepoint, no remnant where this pair's edema was, but one where the edema of the
+            // timepoint just before it was: the bone still has that much.
+            later = other;
+            uncertainty = laterEvidence.LaterUncertaintyMm3;
+        }
+
+        var change = later - earlier;
+        return new RegionChange(
+            name,
+            from,
+            to,
+            change,
+            from >= options.DetectionFloorMm3 ? 100.0 * change / from : null,
+            options.SmallestDetectableChangeMm3(from),
+            ratioChange,
+            ClassifyPaired(from, to, change, IsRemnant(later, uncertainty, options), options))
+        {
+            ChangeMethod = "paired",
+            EarlierRemeasuredMm3 = earlier,
+            LaterRemeasuredMm3 = later,
+        };
+    }
+
+    /// <summary>
+    /// The status from the analyses' volumes for presence and the paired change for its size. Resolved needs both the
+    /// analysis and the re-measurement to find less than the detection floor: a remnant the analysis no longer outlines
+    /// but that re-measures at or above the floor where the lesion was leaves the bone Improving (a lesion fading below
+    /// the analysis' outline first, as a regressing BMES does). New is the analysis' call alone.
+    /// </summary>
+    private static ChangeStatus ClassifyPaired(double from, double to, double change, bool remnant, ComparisonOptions options)
+    {
+        var floor = options.DetectionFloorMm3;
+        var before = from >= floor;
+        var after = to >= floor || (before && remnant);
+        if (!before && !after)
+        {
+            return ChangeStatus.None;
+        }
+
+        if (before != after)
+        {
+            return before ? ChangeStatus.Resolved : ChangeStatus.New;
+        }
+
+        var sdc = options.SmallestDetectableChangeMm3(from);
+        return Math.Abs(change) <= sdc ? ChangeStatus.Stable : change < 0 ? ChangeStatus.Improving : ChangeStatus.Worsening;
+    }
+
+    /// <summary>How many times its uncertainty a re-measured remnant must be, besides reaching the detection floor.</summary>
+    public const double RemnantSignificance = 3;
+
+    /// <summary>
+    /// A re-measured remnant counts as edema left when it reaches the detection floor and
+    /// <see cref="RemnantSignificance"/> times the marrow's own variation around it (unknown variation: no).
+    /// </summary>
+    private static bool IsRemnant(double laterRemeasuredMm3, double? uncertaintyMm3, ComparisonOptions options) =>
+        laterRemeasuredMm3 >= options.DetectionFloorMm3 && uncertaintyMm3 is { } u && laterRemeasuredMm3 >= RemnantSignificance * u;
+
+    /// <summary>
+    /// The total's change: To − From, with each paired bone's difference replaced by its paired change; its presence at
+    /// the later timepoint counts the bones' remnants (<see cref="ClassifyPaired"/>).
+    /// </summary>
+    private static RegionChange TotalChange(double from, double to, IReadOnlyList<RegionChange> regions, ComparisonOptions options)
+    {
+        var pairedRegions = regions.Where(r => r.ChangeMethod == "paired").ToArray();
+        if (pairedRegions.Length == 0)
+        {
+            return Change("total", from, to, null, null, options, null);
+        }
+
+        var change = to - from + pairedRegions.Sum(r => r.ChangeMm3 - (r.ToMm3 - r.FromMm3));
+        var remnants = pairedRegions.Where(r => r.ToMm3 < options.DetectionFloorMm3 && r.Status != ChangeStatus.Resolved && r.Status != ChangeStatus.None)
+            .Sum(r => r.LaterRemeasuredMm3!.Value - r.ToMm3);
+        return new RegionChange(
+            "total",
+            from,
+            to,
+            change,
+            from >= options.DetectionFloorMm3 ? 100.0 * change / from : null,
+            options.SmallestDetectableChangeMm3(from),
+            null,
+            ClassifyPaired(from, to + remnants, change, remnants > 0, options))
+        {
+            ChangeMethod = "paired",
+            EarlierRemeasuredMm3 = pairedRegions.Sum(r => r.EarlierRemeasuredMm3!.Value),
+            LaterRemeasuredMm3 = pairedRegions.Sum(r => r.LaterRemeasuredMm3!.Value),
+        };
     }
 
     /// <summary>
@@ -189,7 +330,7 @@ public static class TimepointComparer
         if (intervals.Any(i => i.Migrations.Count > 0) || baselineToLatest.Migrations.Count > 0)
         {
             // Edema that moved and is still present is a migration; if it has gone everywhere, the course resolved.
-            return latestTotal >= options.DetectionFloorMm3 ? ChangeStatus.Migrated : ChangeStatus.Resolved;
+            return latestTotal >= options.DetectionFloorMm3 || baselineToLatest.Total.Status != ChangeStatus.Resolved ? ChangeStatus.Migrated : ChangeStatus.Resolved;
         }
 
         return baselineToLatest.Total.Status;

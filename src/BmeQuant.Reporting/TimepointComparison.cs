@@ -6,7 +6,11 @@ namespace BmeQuant.Reporting;
 /// <param name="Name">Bone or region ("total" for all).</param>
 /// <param name="FromMm3">Edema volume at the earlier timepoint (the compared <see cref="VolumeMeasure"/>).</param>
 /// <param name="ToMm3">Edema volume at the later timepoint (the compared <see cref="VolumeMeasure"/>).</param>
-/// <param name="ChangeMm3">To − From.</param>
+/// <param name="ChangeMm3">
+/// To − From; or, when both timepoints' images allowed it (<see cref="ChangeMethod"/> "paired"), the change re-measured
+/// over the same aligned tissue at both timepoints (<see cref="LaterRemeasuredMm3"/> − <see cref="EarlierRemeasuredMm3"/>;
+/// for the total, the sum of the bones' changes).
+/// </param>
 /// <param name="ChangePercent">Change as % of From, or null when From is below the detection floor.</param>
 /// <param name="SmallestDetectableChangeMm3">SDC used to call the status.</param>
 /// <param name="EdemaToNormalMarrowChange">Change of the edema / normal marrow signal ratio, when both are known.</param>
@@ -19,7 +23,24 @@ public sealed record RegionChange(
     double? ChangePercent,
     double SmallestDetectableChangeMm3,
     double? EdemaToNormalMarrowChange,
-    ChangeStatus Status);
+    ChangeStatus Status)
+{
+    /// <summary>
+    /// How <see cref="ChangeMm3"/> was obtained: "paired" (re-measured over the same aligned tissue at both timepoints,
+    /// see <see cref="LesionOverlap.LaterRemeasuredMm3"/>) or "difference" (To − From of the two analyses).
+    /// </summary>
+    public string ChangeMethod { get; init; } = "difference";
+
+    /// <summary>Fraction-weighted edema re-measured at the earlier timepoint over the aligned footprint (mm³), or null.</summary>
+    public double? EarlierRemeasuredMm3 { get; init; }
+
+    /// <summary>
+    /// Fraction-weighted edema re-measured at the later timepoint over the aligned footprint (mm³), or null. When the
+    /// analysis finds no edema left (To below the detection floor) but this remnant is at or above the floor, the bone is
+    /// <see cref="ChangeStatus.Improving"/>, not <see cref="ChangeStatus.Resolved"/>.
+    /// </summary>
+    public double? LaterRemeasuredMm3 { get; init; }
+}
 
 /// <summary>Edema that left one bone or region and appeared in another between two timepoints.</summary>
 /// <param name="From">Source bone or region (edema resolved or decreased).</param>
@@ -94,7 +115,7 @@ public sealed record RegionCourse(
 public sealed record TimepointComparison
 {
     /// <summary>Version of the report schema (docs/report.schema.json).</summary>
-    public const string CurrentSchemaVersion = "1.1.0";
+    public const string CurrentSchemaVersion = "1.2.0";
 
     /// <summary>Schema version.</summary>
     public string SchemaVersion { get; init; } = CurrentSchemaVersion;

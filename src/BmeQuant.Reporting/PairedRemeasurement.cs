@@ -1,0 +1,294 @@
+using BmeQuant.Imaging;
+using BmeQuant.Imaging.Filters;
+using BmeQuant.Imaging.Registration;
+
+namespace BmeQuant.Reporting;
+
+/// <summary>
+/// Paired re-measurement of one bone's fraction-weighted edema at two timepoints over the same tissue (the change is
+/// measured directly, as SIENA measures brain atrophy, instead of as the difference of two independent analyses whose
+/// errors do not cancel).
+/// </summary>
+/// <remarks>
+/// The footprint U is, on the earlier grid, the edema of either timepoint in the bone (the later one mapped through the
+/// per-bone registration), widened by <see cref="FootprintMarginMm"/> into the bone's interior (at least
+/// <see cref="InteriorDepthMm"/> in-plane and one slice from its surface, so that cortex and joint fluid stay out).
+/// Each timepoint's edema fraction of a voxel is f = (S − m) / ((R − 1) m): S its fluid-sensitive signal (the later one
+/// interpolated trilinearly at the mapped point), m the mean signal of the same bone's interior in a ring around U
+/// (from <see cref="RingGapMm"/> to <see cref="RingReachMm"/> beyond it, edema-free at both timepoints), R the ratio of
+/// fully edematous to normal marrow signal (the analyses' partial-volume anchor, one value for the patient). Because m
+/// is the mean of the surrounding marrow, normal marrow inside U adds nothing on average (red-marrow islands included),
+/// the bias field cancels locally, and f is not clipped (noise averages out). The volume is Σ_U f × voxel volume.
+/// </remarks>
+internal static class PairedRemeasurement
+{
+    /// <summary>How far the footprint is widened beyond the edema of either timepoint (mm): takes in the faint rim.</summary>
+    internal const double FootprintMarginMm = 3;
+
+    /// <summary>Gap between the footprint and the normal-marrow ring (mm).</summary>
+    internal const double RingGapMm = 3;
+
+    /// <summary>Outer reach of the normal-marrow ring beyond the footprint's box (mm).</summary>
+    internal const double RingReachMm = 15;
+
+    /// <summary>In-plane depth from the bone's surface of voxels added by widening and of ring voxels (mm).</summary>
+    internal const double InteriorDepthMm = 2;
+
+    /// <summary>Fewest ring voxels for a usable normal-marrow level.</summary>
+    internal const int MinimumRingVoxels = 100;
+
+    /// <summary>
+    /// The re-measured volumes (mm³) and the uncertainty of the later one from the surrounding marrow's own variation,
+    /// or null when the images do not allow it (grids, labels, too little marrow). Voxels whose mapped point at the later
+    /// timepoint is not in the same bone are left out at both timepoints.
+    /// </summary>
+    internal static (double EarlierMm3, double LaterMm3, double? EarlierUncertaintyMm3, double? LaterUncertaintyMm3)? MeasureOneWay(
+        TimepointImages from, TimepointImages to, int labelA, int labelB, RigidTransform transform, double fullEdemaRatio)
+    {
+        var gA = from.Edema.Geometry;
+        var gB = to.Edema.Geometry;
+        if (from.BoneLabels is not { } labelsAVolume || to.BoneLabels is not { } labelsBVolume
+            || !from.FluidSensitive.Geometry.IsSameGrid(gA) || !to.FluidSensitive.Geometry.IsSameGrid(gB)
+            || !labelsAVolume.Geometry.IsSameGrid(gA) || !labelsBVolume.Geometry.IsSameGrid(gB) || fullEdemaRatio <= 1)
+        {
+            return null;
+        }
+
+        var labelsA = labelsAVolume.Data;
+        var labelsB = labelsBVolume.Data;
+        var edemaA = from.Edema.Data;
+        var edemaB = to.Edema.Data;
+
+        // 1. The edema of either timepoint in this bone, on the earlier grid.
+        var core = new Volume<byte>(gA);
+        var anyPerSlice = new bool[gA.SizeZ];
+        Parallel.For(0, gA.SizeZ, k =>
+        {
+            for (var j = 0; j < gA.SizeY; j++)
+            {
+                for (var i = 0; i < gA.SizeX; i++)
+                {
+                    var offset = gA.Offset(i, j, k);
+                    var inside = edemaA[offset] != 0 && labelsA[offset] == labelA;
+                    if (!inside)
+                    {
+                        var q = gB.TransformPhysicalPointToContinuousIndex(transform.TransformPoint(gA.TransformIndexToPhysicalPoint(i, j, k)));
+                        int bi = (int)Math.Round(q.X), bj = (int)Math.Round(q.Y), bk = (int)Math.Round(q.Z);
+                        if (gB.Contains(bi, bj, bk))
+                        {
+                            var ob = gB.Offset(bi, bj, bk);
+                            inside = edemaB[ob] != 0 && labelsB[ob] == labelB;
+                        }
+                    }
+
+                    if (inside)
+                    {
+                        core.Data[offset] = 1;
+                        anyPerSlice[k] = true;
+                    }
+                }
+            }
+        });
+
+        if (!anyPerSlice.Contains(true))
+        {
+            return (0, 0, 0, 0);
+        }
+
+        // 2. Footprint and ring on a crop around the core.
+        var box = LesionOverlapAnalyzer.BoundingBox(core, gA.Spacing, RingReachMm);
+        var coreCrop = LesionOverlapAnalyzer.Crop(core, box);
+        var labelCrop = LesionOverlapAnalyzer.Crop(labelsAVolume, box);
+        var fluidA = LesionOverlapAnalyzer.Crop(from.FluidSensitive, box);
+        var near = BinaryMorphology.Dilate(coreCrop, FootprintMarginMm);
+        var far = BinaryMorphology.Dilate(coreCrop, FootprintMarginMm + RingGapMm);
+        var g = coreCrop.Geometry;
+        var interior = Interior(labelCrop, labelA);
+
+        double ringA = 0, ringB = 0;
+        long ringCount = 0;
+        var centre = Centroid(coreCrop);
+        var octantSumA = new double[8];
+        var octantSumB = new double[8];
+        var octantCount = new long[8];
+        double sumA = 0, sumB = 0;
+        long footprintCount = 0;
+        for (var k = 0; k < g.SizeZ; k++)
+        {
+            for (var j = 0; j < g.SizeY; j++)
+            {
+                for (var i = 0; i < g.SizeX; i++)
+                {
+                    var n = g.Offset(i, j, k);
+                    var inFootprint = coreCrop.Data[n] != 0 ? labelCrop.Data[n] == labelA : near.Data[n] != 0 && interior[n];
+                    var inRing = !inFootprint && far.Data[n] == 0 && interior[n];
+                    if (!inFootprint && !inRing)
+                    {
+                        continue;
+                    }
+
+                    var point = transform.TransformPoint(g.TransformIndexToPhysicalPoint(i, j, k));
+                    if (!TrySample(to.FluidSensitive, labelsBVolume, labelB, point, out var sB))
+                    {
+                        continue;
+                    }
+
+                    double sA = fluidA.Data[n];
+                    if (inFootprint)
+                    {
+                        sumA += sA;
+                        sumB += sB;
+                        footprintCount++;
+                    }
+                    else
+                    {
+                        ringA += sA;
+                        ringB += sB;
+                        ringCount++;
+                        var octant = (i > centre.X ? 1 : 0) + (j > centre.Y ? 2 : 0) + (k > centre.Z ? 4 : 0);
+                        octantSumA[octant] += sA;
+                        octantSumB[octant] += sB;
+                        octantCount[octant]++;
+                    }
+                }
+            }
+        }
+
+        if (ringCount < MinimumRingVoxels)
+        {
+            return null;
+        }
+
+        var mA = ringA / ringCount;
+        var mB = ringB / ringCount;
+        if (!(mA > 0) || !(mB > 0))
+        {
+            return null;
+        }
+
+        var voxelMm3 = gA.VoxelVolumeMm3;
+        var scale = fullEdemaRatio - 1;
+        var earlier = (sumA - (footprintCount * mA)) / (scale * mA) * voxelMm3;
+        var later = (sumB - (footprintCount * mB)) / (scale * mB) * voxelMm3;
+
+        // How far the marrow's own level wanders around the footprint: the spread of the later timepoint's mean edema
+        // fraction between the ring's octants (about the footprint's centre), times the footprint's volume.
+        double? Uncertainty(double[] octantSum, double m)
+        {
+            var fractions = Enumerable.Range(0, 8).Where(o => octantCount[o] >= MinimumRingVoxels / 4)
+                .Select(o => ((octantSum[o] / octantCount[o]) - m) / (scale * m)).ToArray();
+            return fractions.Length >= 3 ? StandardDeviation(fractions) * footprintCount * voxelMm3 : null;
+        }
+
+        return (Math.Max(0, earlier), Math.Max(0, later), Uncertainty(octantSumA, mA), Uncertainty(octantSumB, mB));
+    }
+
+    /// <summary>
+    /// The re-measured volumes (mm³) at both timepoints and the uncertainty of the later one, measured both ways (on the
+    /// earlier grid with the later image interpolated, and on the later grid with the earlier one interpolated through
+    /// the inverse transform) and averaged, so that neither timepoint is favoured by being read on its own voxels
+    /// (interpolation smooths the other; an asymmetric measurement biases the change). Null when neither way is possible.
+    /// </summary>
+    public static (double EarlierMm3, double LaterMm3, double? LaterUncertaintyMm3)? Measure(
+        TimepointImages from, TimepointImages to, int labelA, int labelB, RigidTransform transform, double fullEdemaRatio)
+    {
+        var forward = MeasureOneWay(from, to, labelA, labelB, transform, fullEdemaRatio);
+        var backward = MeasureOneWay(to, from, labelB, labelA, transform.Inverse(), fullEdemaRatio);
+        return (forward, backward) switch
+        {
+            ({ } f, { } b) => (0.5 * (f.EarlierMm3 + b.LaterMm3), 0.5 * (f.LaterMm3 + b.EarlierMm3), Mean(f.LaterUncertaintyMm3, b.EarlierUncertaintyMm3)),
+            ({ } f, null) => (f.EarlierMm3, f.LaterMm3, f.LaterUncertaintyMm3),
+            (null, { } b) => (b.LaterMm3, b.EarlierMm3, b.EarlierUncertaintyMm3),
+            _ => null,
+        };
+    }
+
+    private static double? Mean(double? a, double? b) => a is { } x && b is { } y ? 0.5 * (x + y) : a ?? b;
+
+    private static double StandardDeviation(IReadOnlyList<double> values)
+    {
+        var mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
+    }
+
+    /// <summary>Centre of the set voxels of <paramref name="mask"/> (index coordinates).</summary>
+    private static Vector3D Centroid(Volume<byte> mask)
+    {
+        var g = mask.Geometry;
+        double x = 0, y = 0, z = 0;
+        long n = 0;
+        for (var k = 0; k < g.SizeZ; k++)
+        {
+            for (var j = 0; j < g.SizeY; j++)
+            {
+                for (var i = 0; i < g.SizeX; i++)
+                {
+                    if (mask.Data[g.Offset(i, j, k)] != 0)
+                    {
+                        x += i;
+                        y += j;
+                        z += k;
+                        n++;
+                    }
+                }
+            }
+        }
+
+        return n == 0 ? new Vector3D(0, 0, 0) : new Vector3D(x / n, y / n, z / n);
+    }
+
+    /// <summary>Voxels of <paramref name="label"/> whose in-plane neighbours <see cref="InteriorDepthMm"/> away and slice neighbours are of it too.</summary>
+    private static bool[] Interior(Volume<int> labels, int label)
+    {
+        var g = labels.Geometry;
+        int rx = Math.Max(1, (int)Math.Ceiling(InteriorDepthMm / g.Spacing.X)), ry = Math.Max(1, (int)Math.Ceiling(InteriorDepthMm / g.Spacing.Y));
+        var result = new bool[labels.Length];
+        bool Is(int i, int j, int k) => g.Contains(i, j, k) && labels.Data[g.Offset(i, j, k)] == label;
+        for (var k = 0; k < g.SizeZ; k++)
+        {
+            for (var j = 0; j < g.SizeY; j++)
+            {
+                for (var i = 0; i < g.SizeX; i++)
+                {
+                    result[g.Offset(i, j, k)] = Is(i, j, k) && Is(i - rx, j, k) && Is(i + rx, j, k) && Is(i, j - ry, k) && Is(i, j + ry, k)
+                        && Is(i, j, k - 1) && Is(i, j, k + 1);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Trilinear sample of <paramref name="image"/> at <paramref name="point"/> (clamped to the outer voxel centres within
+    /// half a voxel); false outside, or when <paramref name="label"/> ≥ 0 and the nearest voxel is not of that label.
+    /// </summary>
+    private static bool TrySample(Volume<float> image, Volume<int> labels, int label, Vector3D point, out double value)
+    {
+        var g = image.Geometry;
+        var c = g.TransformPhysicalPointToContinuousIndex(point);
+        value = 0;
+        if (c.X < -0.5 || c.Y < -0.5 || c.Z < -0.5 || c.X > g.SizeX - 0.5 || c.Y > g.SizeY - 0.5 || c.Z > g.SizeZ - 0.5)
+        {
+            return false;
+        }
+
+        if (label >= 0 && labels.Data[g.Offset((int)Math.Round(Math.Clamp(c.X, 0, g.SizeX - 1)), (int)Math.Round(Math.Clamp(c.Y, 0, g.SizeY - 1)), (int)Math.Round(Math.Clamp(c.Z, 0, g.SizeZ - 1)))] != label)
+        {
+            return false;
+        }
+
+        double x = Math.Clamp(c.X, 0, g.SizeX - 1), y = Math.Clamp(c.Y, 0, g.SizeY - 1), z = Math.Clamp(c.Z, 0, g.SizeZ - 1);
+        int i0 = Math.Min((int)x, Math.Max(0, g.SizeX - 2)), j0 = Math.Min((int)y, Math.Max(0, g.SizeY - 2)), k0 = Math.Min((int)z, Math.Max(0, g.SizeZ - 2));
+        int i1 = Math.Min(i0 + 1, g.SizeX - 1), j1 = Math.Min(j0 + 1, g.SizeY - 1), k1 = Math.Min(k0 + 1, g.SizeZ - 1);
+        double fx = x - i0, fy = y - j0, fz = z - k0;
+        var d = image.Data;
+        double At(int i, int j, int k) => d[g.Offset(i, j, k)];
+        var c00 = (At(i0, j0, k0) * (1 - fx)) + (At(i1, j0, k0) * fx);
+        var c10 = (At(i0, j1, k0) * (1 - fx)) + (At(i1, j1, k0) * fx);
+        var c01 = (At(i0, j0, k1) * (1 - fx)) + (At(i1, j0, k1) * fx);
+        var c11 = (At(i0, j1, k1) * (1 - fx)) + (At(i1, j1, k1) * fx);
+        value = (((c00 * (1 - fy)) + (c10 * fy)) * (1 - fz)) + (((c01 * (1 - fy)) + (c11 * fy)) * fz);
+        return true;
+    }
+}
