@@ -1,3 +1,4 @@
+using System.Globalization;
 using BenchmarkDotNet.Attributes;
 using BmeQuant.Dicom.Series;
 using BmeQuant.Imaging;
@@ -8,8 +9,8 @@ namespace BmeQuant.Benchmarks.Series;
 
 /// <summary>
 /// Folders written once (seeded) from phantoms under $TMPDIR/bmequant-bench-phantom-series, for discovery and assembly
-/// on realistic MR headers and pixels: <c>discovery-5000</c> (25 visits × T1 + STIR × 100 slices of 64², 5,000 files in
-/// 50 series) and <c>assembly-200</c> (one sagittal 256² T1 series of 200 slices). benchmarks/scripts/series_peers.sh runs
+/// on realistic MR headers and pixels: <c>discovery-5000</c> (25 one-visit patients × T1 + STIR × 100 slices of 64², 5,000
+/// files in 50 series) and <c>assembly-200</c> (one sagittal 256² T1 series of 200 slices). benchmarks/scripts/series_peers.sh runs
 /// pydicom+numpy and dcm2niix on the same folders.
 /// </summary>
 internal static class PhantomSeriesBenchmarkData
@@ -36,11 +37,20 @@ internal static class PhantomSeriesBenchmarkData
             .Take(t1Only ? 1 : 2)
             .Select(a => a with { Columns = matrix, Rows = matrix, PixelSpacingMm = pixelMm, Slices = slices, SliceThicknessMm = thicknessMm, SliceGapMm = 0 })
             .ToArray();
-        var visitSpecs = Enumerable.Range(0, visits)
-            .Select(v => new VisitSpec(7 * v, []) { Repositioning = new RigidPose(new Vector3D(0, 0, v % 5), new Vector3D(v % 3, 0, 0)) })
-            .ToArray();
-        var spec = new PhantomSpec(PhantomAnatomy.Knee, acquisitions, visitSpecs) { Seed = 20261129, Supersampling = 1, TruthStepMm = 2 };
-        PhantomDicomExporter.Write(PhantomGenerator.Generate(spec), folder, new PhantomExportOptions { WriteTruthNifti = false });
+
+        // One patient per visit, generated and written one at a time: memory stays that of one small study however many
+        // visits the folder holds (generating all visits as one study kept every rendered series in memory at once).
+        for (var v = 0; v < visits; v++)
+        {
+            var visit = new VisitSpec(0, []) { Repositioning = new RigidPose(new Vector3D(0, 0, v % 5), new Vector3D(v % 3, 0, 0)) };
+            var spec = new PhantomSpec(PhantomAnatomy.Knee, acquisitions, [visit]) { Seed = 20261129 + v, Supersampling = 1, TruthStepMm = 2 };
+            var patient = string.Create(CultureInfo.InvariantCulture, $"BENCH-{v:D3}");
+            PhantomDicomExporter.Write(
+                PhantomGenerator.Generate(spec),
+                Path.Combine(folder, patient),
+                new PhantomExportOptions { WriteTruthNifti = false, PatientId = patient, PatientName = "BENCH^" + patient });
+        }
+
         File.WriteAllText(marker, "ok");
     }
 }
