@@ -4,6 +4,7 @@ using BmeQuant.Imaging;
 using BmeQuant.Phantoms;
 using BmeQuant.Quantification;
 using BmeQuant.Reporting;
+using BmeQuant.Testing;
 
 namespace BmeQuant.Tests.Stories;
 
@@ -12,8 +13,11 @@ namespace BmeQuant.Tests.Stories;
 /// compared, and the result is checked against the same comparison run on the phantom's truth (its bone labels, its
 /// edema fraction ≥ 0.5 as the mask, and per bone both true volumes: ∫ edema fraction for the fraction-weighted
 /// measure, the volume at fraction ≥ 0.5 for the binary one): every status, every migration (source and destination)
-/// and every total volume change within ±10 % of the truth (the comparison's detection floor as the least tolerance).
-/// The two-visit stories (control, growing knee) run on every CI run; the four-visit ones with BMEQUANT_FULL_VALIDATION=1.
+/// and every total volume change within ±10 % of the true change (the comparison's detection floor as the least
+/// tolerance). Measured changes are paired re-measurements (each bone's fraction-weighted edema read at both visits over
+/// the same aligned tissue); the truth's are differences of the true volumes. The two-visit stories (control, growing
+/// knee) run on every CI run; the four-visit ones (about 2–2.5 minutes each under load) with
+/// BMEQUANT_FULL_VALIDATION=1. Each story's table is also written to the test output folder (stories/&lt;story&gt;.txt).
 /// </summary>
 public class PhantomStoryTests(ITestOutputHelper output)
 {
@@ -83,6 +87,13 @@ public class PhantomStoryTests(ITestOutputHelper output)
             return [$"Story {story} has {measured.Count} visit(s); a follow-up needs two."];
         }
 
+        var table = new System.Text.StringBuilder();
+        void Line(string text)
+        {
+            output.WriteLine(text);
+            table.AppendLine(text);
+        }
+
         var m = TimepointComparer.Compare(measured, options);
         var t = TimepointComparer.Compare(truth, options);
         var problems = new List<string>();
@@ -91,25 +102,26 @@ public class PhantomStoryTests(ITestOutputHelper output)
             problems.Add($"compared {m.VolumeMeasure} (measured) and {t.VolumeMeasure} (truth), asked {options.VolumeMeasure}");
         }
 
-        output.WriteLine(FormattableString.Invariant($"{story} ({m.VolumeMeasure}): measured overall {m.OverallStatus}, truth {t.OverallStatus}"));
-        output.WriteLine("visit | measured binary / weighted (mm³) | truth f≥0.5 / ∫f (mm³)");
+        Line(FormattableString.Invariant($"{story} ({m.VolumeMeasure}): measured overall {m.OverallStatus}, truth {t.OverallStatus}"));
+        Line("visit | measured binary / weighted (mm³) | truth f≥0.5 / ∫f (mm³)");
         foreach (var (mt, tt) in measured.Zip(truth))
         {
-            output.WriteLine(FormattableString.Invariant(
+            Line(FormattableString.Invariant(
                 $"{mt.Label} | {mt.TotalEdemaVolumeMm3:0} / {mt.TotalFractionWeightedVolumeMm3:0} | {tt.TotalEdemaVolumeMm3:0} / {tt.TotalFractionWeightedVolumeMm3:0}"));
         }
 
-        output.WriteLine("interval | measured total change (mm³) | true change | measured status | true status | migrations measured / true");
+        Line("interval | measured total change (mm³) | true change | measured status | true status | migrations measured / true");
         foreach (var (mi, ti) in m.Intervals.Append(m.BaselineToLatest).Zip(t.Intervals.Append(t.BaselineToLatest)))
         {
             var mMig = string.Join(", ", mi.Migrations.Select(x => $"{x.From}→{x.To}").Order(StringComparer.Ordinal));
             var tMig = string.Join(", ", ti.Migrations.Select(x => $"{x.From}→{x.To}").Order(StringComparer.Ordinal));
-            output.WriteLine(FormattableString.Invariant(
+            Line(FormattableString.Invariant(
                 $"{mi.FromLabel}→{mi.ToLabel} | {mi.Total.ChangeMm3:0} | {ti.Total.ChangeMm3:0} | {mi.Status} | {ti.Status} | {mMig} / {tMig}"));
             foreach (var r in mi.Regions.Where(r => r.Status != ChangeStatus.None))
             {
                 var tr = ti.Regions.FirstOrDefault(x => x.Name == r.Name);
-                output.WriteLine(FormattableString.Invariant($"    {r.Name}: {r.FromMm3:0} → {r.ToMm3:0} {r.Status} (truth {tr?.FromMm3:0} → {tr?.ToMm3:0} {tr?.Status})"));
+                Line(FormattableString.Invariant(
+                    $"    {r.Name}: {r.FromMm3:0} → {r.ToMm3:0}, change {r.ChangeMm3:0} ({r.ChangeMethod}; re-measured {r.EarlierRemeasuredMm3:0} → {r.LaterRemeasuredMm3:0}, footprint's later ± {mi.Overlaps.FirstOrDefault(o => o.Name == r.Name)?.LaterUncertaintyMm3:0}) {r.Status} (truth {tr?.FromMm3:0} → {tr?.ToMm3:0} {tr?.Status})"));
             }
 
             if (mi.Status != ti.Status)
@@ -144,7 +156,9 @@ public class PhantomStoryTests(ITestOutputHelper output)
             problems.Add($"overall status {m.OverallStatus}, truth {t.OverallStatus}");
         }
 
-        output.WriteLine(FormattableString.Invariant($"{story}: {clock.Elapsed.TotalSeconds:0.0} s"));
+        Line(FormattableString.Invariant($"{story}: {clock.Elapsed.TotalSeconds:0.0} s"));
+        table.AppendLine(problems.Count == 0 ? "all checks pass" : "problems:" + Environment.NewLine + string.Join(Environment.NewLine, problems));
+        File.WriteAllText(Path.Combine(TestPaths.NewOutputFolder("stories-" + story), story + ".txt"), table.ToString());
         return problems;
     }
 
