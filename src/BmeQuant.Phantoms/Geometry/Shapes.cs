@@ -27,6 +27,7 @@ internal sealed class Superellipsoid : Shape
     private readonly double _ib;
     private readonly double _ic;
     private readonly bool _boxy;
+    private readonly bool _rotated;
     private readonly double _radius;
 
     public Superellipsoid(Vector3D center, Vector3D radii, int exponent = 2, Matrix3D? rotation = null)
@@ -38,6 +39,9 @@ internal sealed class Superellipsoid : Shape
 
         _center = center;
         _toLocal = (rotation ?? Matrix3D.Identity).Transpose();
+
+        // Without a rotation the local offset is p − centre itself (the identity product gives the same values, up to the sign of zero, which is squared away).
+        _rotated = _toLocal != Matrix3D.Identity;
         _ia = 1 / radii.X;
         _ib = 1 / radii.Y;
         _ic = 1 / radii.Z;
@@ -50,7 +54,7 @@ internal sealed class Superellipsoid : Shape
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public override double Distance(in Vector3D p)
     {
-        var d = _toLocal * (p - _center);
+        var d = _rotated ? _toLocal * (p - _center) : p - _center;
         var u = d.X * _ia;
         var v = d.Y * _ib;
         var w = d.Z * _ic;
