@@ -72,6 +72,8 @@ internal sealed class RegionMeasurer
         var edges = _options.DepthBandEdgesMm;
         var bands = new long[edges.Count + 1];
         var depths = new List<float>();
+        var surfaceDepths = new List<float>();
+        var inscribedMm = 0f;
         var scale = _rule.FluidThreshold - _reference.FluidMedian;
         var hasArticular = false;
         var bx = box.SizeX;
@@ -93,6 +95,7 @@ internal sealed class RegionMeasurer
 
             region.Data[bi] = 1;
             regionCount++;
+            inscribedMm = Math.Max(inscribedMm, surfaceDepth[i]);
             if (fr is not null)
             {
                 fractionSum += fr[i];
@@ -107,6 +110,7 @@ internal sealed class RegionMeasurer
             edemaCount++;
             var d = depth[i];
             depths.Add(d);
+            surfaceDepths.Add(surfaceDepth[i]);
             var band = 0;
             while (band < edges.Count && d >= edges[band])
             {
@@ -155,7 +159,9 @@ internal sealed class RegionMeasurer
         var (extentMm, extentPercent) = EpiphysealExtent(region, lesion, box, g);
         var subFrac = edemaCount > 0 ? subchondral / (double)edemaCount : 0;
         var cortFrac = edemaCount > 0 ? subcortical / (double)edemaCount : 0;
-        var (pattern, evidence) = PatternClassifier.Classify(edemaMm3, percent, subFrac, cortFrac, p95, foci, largestFraction, _options);
+        surfaceDepths.Sort();
+        var surfaceP95 = surfaceDepths.Count > 0 ? surfaceDepths[(int)Math.Min(surfaceDepths.Count - 1, Math.Ceiling(0.95 * surfaceDepths.Count) - 1)] : 0;
+        var (pattern, evidence) = PatternClassifier.Classify(edemaMm3, percent, subFrac, cortFrac, p95, foci, largestFraction, _options, surfaceP95, inscribedMm);
 
         var bandList = new List<DepthBand>();
         for (var bi = 0; bi < bands.Length; bi++)
@@ -365,35 +371,59 @@ internal static class Grading
     }
 }
 
-/// <summary>Pattern class from the distribution numbers.</summary>
+/// <summary>
+/// Pattern class from the distribution numbers, by physical features that hold across joints (no per-anatomy
+/// constant): how many lesions and whether one dominates, how deep the edema reaches below the bone surface (mm) and
+/// below the articular surface relative to the bone's own thickness (its inscribed radius: the deepest marrow below
+/// its surface), and whether it rests against the articular surface.
+/// </summary>
 internal static class PatternClassifier
 {
-    /// <summary>Depth (p95) beyond which a dominant lesion against the articular surface is diffuse rather than subchondral.</summary>
+    /// <summary>
+    /// A dominant lesion from the articular surface is diffuse when its p95 articular depth reaches this fraction of
+    /// the bone's inscribed radius (through the epiphysis to the bone's core). Measured on the phantom grid:
+    /// subchondral 0.35–0.78 (hip, talus), diffuse 0.98–1.48 (knee, sacroiliac, talus).
+    /// </summary>
+    public const double DiffuseDepthOfInscribedRadius = 0.9;
+
+    /// <summary>... or reaches this depth (mm) in a thick bone (the femoral head: diffuse lesions measured from 18 mm, subchondral below 10 mm).</summary>
     public const double DiffuseDepthMm = 18;
 
     /// <summary>
     /// Fraction of the edema within <see cref="AnalysisOptions.SubchondralDepthMm"/> of the articular surface from
-    /// which a dominant lesion rests against the joint (subchondral, or diffuse when it reaches deep); a lesion away
-    /// from the joint has almost none there, whatever its depth.
+    /// which a dominant lesion rests against the joint (subchondral, or diffuse when it reaches deep).
     /// </summary>
     public const double ArticularContactFraction = 0.15;
 
     /// <summary>Percent of the bone beyond which edema is diffuse.</summary>
     public const double DiffusePercent = 25;
 
-    public static (string Pattern, string Evidence) Classify(double edemaMm3, double percent, double subchondralFraction, double subcorticalFraction, double p95DepthMm, int foci, double largestFraction, AnalysisOptions options)
+    /// <summary>Largest-lesion share below which no lesion dominates (several foci).</summary>
+    public const double DominantFraction = 0.9;
+
+    /// <summary>
+    /// Several foci all within this depth of the bone surface (p95 of the edema's surface depth, mm) are subcortical:
+    /// measured 5.1–6.8 mm for subcortical foci (hip, sacroiliac, knee), 8–9 mm for subchondral lesions.
+    /// </summary>
+    public const double SubcorticalLayerMm = 7;
+
+    public static (string Pattern, string Evidence) Classify(double edemaMm3, double percent, double subchondralFraction, double subcorticalFraction, double p95DepthMm, int foci, double largestFraction, AnalysisOptions options, double surfaceP95Mm = double.NaN, double inscribedRadiusMm = double.NaN)
     {
-        var numbers = string.Create(CultureInfo.InvariantCulture, $"volume {edemaMm3:F0} mm³, {percent:F1} % of region, subchondral fraction {subchondralFraction:F2}, subcortical fraction {subcorticalFraction:F2}, p95 depth {p95DepthMm:F1} mm, {foci} foci, largest {largestFraction:F2}");
+        var numbers = string.Create(CultureInfo.InvariantCulture, $"volume {edemaMm3:F0} mm³, {percent:F1} % of region, subchondral fraction {subchondralFraction:F2}, subcortical fraction {subcorticalFraction:F2}, p95 depth {p95DepthMm:F1} mm (bone inscribed radius {inscribedRadiusMm:F1} mm), p95 depth below the bone surface {surfaceP95Mm:F1} mm, {foci} foci, largest {largestFraction:F2}");
         if (edemaMm3 <= 0)
         {
             return ("none", "no edema");
         }
 
+        var several = foci >= 2 && largestFraction < DominantFraction;
+        if (several && (surfaceP95Mm <= SubcorticalLayerMm || subcorticalFraction >= 0.5))
+        {
+            return ("subcortical", string.Create(CultureInfo.InvariantCulture, $"≥ 2 foci, none dominant (< {DominantFraction}), in a layer under the cortex (p95 depth below the surface ≤ {SubcorticalLayerMm} mm, or mostly within {options.SubchondralDepthMm} mm of a non-articular cortex): {numbers}"));
+        }
+
         if (foci >= 3 && largestFraction < 0.6)
         {
-            return subcorticalFraction >= 0.5
-                ? ("subcortical", $"≥3 foci, none dominant (<0.6), mostly within {options.SubchondralDepthMm} mm of a non-articular cortex: {numbers}")
-                : ("patchy-multifocal", $"≥3 foci, none dominant (<0.6): {numbers}");
+            return ("patchy-multifocal", $"≥3 foci, none dominant (<0.6): {numbers}");
         }
 
         if (percent >= DiffusePercent)
@@ -401,15 +431,15 @@ internal static class PatternClassifier
             return ("diffuse", string.Create(CultureInfo.InvariantCulture, $"≥ {DiffusePercent} % of the region: {numbers}"));
         }
 
-        var articularContact = subchondralFraction >= ArticularContactFraction;
-        if (articularContact && p95DepthMm >= DiffuseDepthMm)
+        var deep = inscribedRadiusMm > 0 ? Math.Min(DiffuseDepthMm, DiffuseDepthOfInscribedRadius * inscribedRadiusMm) : DiffuseDepthMm;
+        if (!several && p95DepthMm >= deep)
         {
-            return ("diffuse", string.Create(CultureInfo.InvariantCulture, $"dominant lesion from the articular surface (≥ {ArticularContactFraction} of it within {options.SubchondralDepthMm} mm) reaching p95 depth ≥ {DiffuseDepthMm} mm: {numbers}"));
+            return ("diffuse", string.Create(CultureInfo.InvariantCulture, $"dominant lesion reaching p95 depth ≥ {deep:F1} mm (the smaller of {DiffuseDepthMm} mm and {DiffuseDepthOfInscribedRadius} × the bone's inscribed radius): {numbers}"));
         }
 
-        if (articularContact)
+        if (subchondralFraction >= ArticularContactFraction)
         {
-            return ("subchondral", string.Create(CultureInfo.InvariantCulture, $"dominant lesion against the articular surface (≥ {ArticularContactFraction} of it within {options.SubchondralDepthMm} mm), p95 depth < {DiffuseDepthMm} mm: {numbers}"));
+            return ("subchondral", string.Create(CultureInfo.InvariantCulture, $"lesion against the articular surface (≥ {ArticularContactFraction} of it within {options.SubchondralDepthMm} mm), not reaching the diffuse depth: {numbers}"));
         }
 
         if (subcorticalFraction >= 0.5)
@@ -417,6 +447,6 @@ internal static class PatternClassifier
             return ("subcortical", $"mostly within {options.SubchondralDepthMm} mm of a non-articular cortex: {numbers}");
         }
 
-        return ("patchy-multifocal", $"deep lesion(s) away from the articular surface: {numbers}");
+        return ("patchy-multifocal", $"lesion(s) away from the articular surface: {numbers}");
     }
 }
