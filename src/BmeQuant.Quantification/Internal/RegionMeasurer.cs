@@ -382,7 +382,7 @@ internal static class PatternClassifier
     /// <summary>
     /// A dominant lesion from the articular surface is diffuse when its p95 articular depth reaches this fraction of
     /// the bone's inscribed radius (through the epiphysis to the bone's core). Measured on the phantom grid:
-    /// subchondral 0.35–0.78 (hip, talus), diffuse 0.98–1.48 (knee, sacroiliac, talus).
+    /// subchondral 0.35–0.78 (hip, talus), diffuse 0.99–1.48 (knee, sacroiliac, talus).
     /// </summary>
     public const double DiffuseDepthOfInscribedRadius = 0.9;
 
