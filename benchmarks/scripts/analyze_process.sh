@@ -17,24 +17,10 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 runs="${RUNS:-3}"
-if [ ! -x /usr/bin/time ]; then
-  echo "/usr/bin/time (GNU time) is needed: apt-get install time" >&2
-  exit 2
-fi
-
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-if [ -n "${R2R:-}" ]; then
-  rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
-  dotnet publish -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true "$repo/src/BmeQuant.Cli" -o "$out/cli" -v q -nologo > /dev/null
-  cli="$(ls "$out"/cli/bmequant.dll 2>/dev/null || ls "$out"/cli/BmeQuant.Cli.dll)"
-  echo "build: ReadyToRun publish ($rid)"
-else
-  if [ -z "${NO_BUILD:-}" ]; then
-    dotnet build -c Release "$repo/src/BmeQuant.Cli" -v q -nologo > /dev/null
-  fi
-  cli="$(ls "$repo"/src/BmeQuant.Cli/bin/Release/net10.0/bmequant.dll 2>/dev/null || ls "$repo"/src/BmeQuant.Cli/bin/Release/net10.0/BmeQuant.Cli.dll)"
-fi
+# shellcheck source=cli_under_test.sh
+source "$repo/benchmarks/scripts/cli_under_test.sh" "$repo" "$out"
 IFS=$'\t' read -r study labels < <(dotnet run -c Release --file "$repo/benchmarks/scripts/analyze_process_data.cs" | tail -n 1)
 
 echo "study: $study"

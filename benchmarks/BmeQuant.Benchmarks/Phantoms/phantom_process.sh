@@ -6,21 +6,15 @@
 #
 #   benchmarks/BmeQuant.Benchmarks/Phantoms/phantom_process.sh            # 3 runs after one warm-up
 #   RUNS=5 NO_BUILD=1 benchmarks/BmeQuant.Benchmarks/Phantoms/phantom_process.sh
+#   R2R=1 benchmarks/BmeQuant.Benchmarks/Phantoms/phantom_process.sh      # the same on a ReadyToRun publish
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 runs="${RUNS:-3}"
-if [ ! -x /usr/bin/time ]; then
-  echo "/usr/bin/time (GNU time) is needed: apt-get install time" >&2
-  exit 2
-fi
-
-if [ -z "${NO_BUILD:-}" ]; then
-  dotnet build -c Release "$repo/src/BmeQuant.Cli" -v q -nologo > /dev/null
-fi
-cli="$(ls "$repo"/src/BmeQuant.Cli/bin/Release/net10.0/bmequant.dll 2>/dev/null || ls "$repo"/src/BmeQuant.Cli/bin/Release/net10.0/BmeQuant.Cli.dll)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
+# shellcheck source=../../scripts/cli_under_test.sh
+source "$repo/benchmarks/scripts/cli_under_test.sh" "$repo" "$out"
 args=(phantom --anatomy knee --side left --visits 0,60 --pattern subchondral --snr 25 --vendor siemens --seed 7)
 
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), cores: $(nproc)"

@@ -1,0 +1,24 @@
+# Sourced by the whole-process benchmark scripts (analyze_process.sh, Phantoms/phantom_process.sh): checks for GNU time
+# and sets $cli to the BmeQuant CLI to time.
+#   default   the Release build in src/BmeQuant.Cli/bin (built first unless NO_BUILD=1)
+#   R2R=1     a ReadyToRun publish into "$1" (`dotnet publish -r <rid> -p:PublishReadyToRun=true`): the JIT no longer
+#             compiles the tool's own code at start-up, a large share of one short run without tiered compilation.
+# Usage: source cli_under_test.sh REPO OUT_FOLDER
+cli_repo="$1"
+cli_out="$2"
+if [ ! -x /usr/bin/time ]; then
+  echo "/usr/bin/time (GNU time) is needed: apt-get install time" >&2
+  exit 2
+fi
+
+if [ -n "${R2R:-}" ]; then
+  cli_rid="linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')"
+  dotnet publish -c Release -r "$cli_rid" --self-contained false -p:PublishReadyToRun=true "$cli_repo/src/BmeQuant.Cli" -o "$cli_out/cli" -v q -nologo > /dev/null
+  cli="$(ls "$cli_out"/cli/bmequant.dll 2>/dev/null || ls "$cli_out"/cli/BmeQuant.Cli.dll)"
+  echo "build: ReadyToRun publish ($cli_rid)"
+else
+  if [ -z "${NO_BUILD:-}" ]; then
+    dotnet build -c Release "$cli_repo/src/BmeQuant.Cli" -v q -nologo > /dev/null
+  fi
+  cli="$(ls "$cli_repo"/src/BmeQuant.Cli/bin/Release/net10.0/bmequant.dll 2>/dev/null || ls "$cli_repo"/src/BmeQuant.Cli/bin/Release/net10.0/BmeQuant.Cli.dll)"
+fi
