@@ -1,3 +1,5 @@
+using BmeQuant.Imaging.Statistics;
+
 namespace BmeQuant.Quantification.Internal;
 
 /// <summary>
@@ -99,7 +101,7 @@ internal sealed class MaskedSample
         else
         {
             // After the selection every value right of lo is ≥ the lo-th: the next order statistic is their minimum.
-            low = Select(a, lo);
+            low = Percentiles.SelectInPlace(a, lo);
             high = low;
             if (hi > lo)
             {
@@ -174,46 +176,5 @@ internal sealed class MaskedSample
 
         _standardDeviation = a.Length < 2 ? double.NaN : Math.Sqrt(ss / (a.Length - 1));
         _momentsKnown = true;
-    }
-
-    /// <summary>Rearranges <paramref name="a"/> so that a[k] is its k-th smallest value, smaller ones left and larger right (Hoare quickselect, median-of-three); returns a[k].</summary>
-    internal static float Select(Span<float> a, int k)
-    {
-        int left = 0, right = a.Length - 1;
-        while (right > left)
-        {
-            var mid = left + ((right - left) / 2);
-            if (a[mid] < a[left]) { (a[mid], a[left]) = (a[left], a[mid]); }
-            if (a[right] < a[left]) { (a[right], a[left]) = (a[left], a[right]); }
-            if (a[right] < a[mid]) { (a[right], a[mid]) = (a[mid], a[right]); }
-            var pivot = a[mid];
-            int i = left, j = right;
-            while (i <= j)
-            {
-                while (a[i] < pivot) { i++; }
-                while (a[j] > pivot) { j--; }
-                if (i <= j)
-                {
-                    (a[i], a[j]) = (a[j], a[i]);
-                    i++;
-                    j--;
-                }
-            }
-
-            if (k <= j)
-            {
-                right = j;
-            }
-            else if (k >= i)
-            {
-                left = i;
-            }
-            else
-            {
-                return a[k];
-            }
-        }
-
-        return a[k];
     }
 }

@@ -1,4 +1,5 @@
 using BmeQuant.Imaging;
+using BmeQuant.Imaging.Statistics;
 
 namespace BmeQuant.Quantification.Internal;
 
@@ -120,7 +121,7 @@ internal static class MuscleEstimator
             var a = buffer.AsSpan(0, n);
             var h = (n - 1) * Math.Clamp(p, 0, 1);
             var lo = (int)Math.Floor(h);
-            var low = MaskedSample.Select(a, lo);
+            var low = Percentiles.SelectInPlace(a, lo);
             if (lo + 1 >= n)
             {
                 return low;
