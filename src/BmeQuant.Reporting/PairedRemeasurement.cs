@@ -1,6 +1,7 @@
 using BmeQuant.Imaging;
 using BmeQuant.Imaging.Filters;
 using BmeQuant.Imaging.Registration;
+using BmeQuant.Imaging.Statistics;
 
 namespace BmeQuant.Reporting;
 
@@ -107,7 +108,7 @@ internal static class PairedRemeasurement
 
         double ringA = 0, ringB = 0;
         long ringCount = 0;
-        var centre = Centroid(coreCrop);
+        var centre = LabelStatistics.CentroidIndex(coreCrop) ?? new Vector3D(0, 0, 0);
         var octantSumA = new double[8];
         var octantSumB = new double[8];
         var octantCount = new long[8];
@@ -209,32 +210,6 @@ internal static class PairedRemeasurement
     {
         var mean = values.Average();
         return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
-    }
-
-    /// <summary>Centre of the set voxels of <paramref name="mask"/> (index coordinates).</summary>
-    private static Vector3D Centroid(Volume<byte> mask)
-    {
-        var g = mask.Geometry;
-        double x = 0, y = 0, z = 0;
-        long n = 0;
-        for (var k = 0; k < g.SizeZ; k++)
-        {
-            for (var j = 0; j < g.SizeY; j++)
-            {
-                for (var i = 0; i < g.SizeX; i++)
-                {
-                    if (mask.Data[g.Offset(i, j, k)] != 0)
-                    {
-                        x += i;
-                        y += j;
-                        z += k;
-                        n++;
-                    }
-                }
-            }
-        }
-
-        return n == 0 ? new Vector3D(0, 0, 0) : new Vector3D(x / n, y / n, z / n);
     }
 
     /// <summary>Voxels of <paramref name="label"/> whose in-plane neighbours <see cref="InteriorDepthMm"/> away and slice neighbours are of it too.</summary>

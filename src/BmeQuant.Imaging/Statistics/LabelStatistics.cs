@@ -61,6 +61,37 @@ public static class LabelStatistics
         return Measure(image, labels.Data, maxLabel, l => l, percents);
     }
 
+    /// <summary>Mean voxel index (x, y, z) of the set voxels of <paramref name="mask"/>, or null when none is set.</summary>
+    /// <param name="mask">Mask (non-zero = set).</param>
+    /// <returns>The centroid in index coordinates (<see cref="ImageGeometry.TransformIndexToPhysicalPoint(double, double, double)"/> gives mm).</returns>
+    public static Vector3D? CentroidIndex(Volume<byte> mask)
+    {
+        ArgumentNullException.ThrowIfNull(mask);
+        var g = mask.Geometry;
+        var data = mask.Data;
+        double x = 0, y = 0, z = 0;
+        long n = 0;
+        for (var k = 0; k < g.SizeZ; k++)
+        {
+            for (var j = 0; j < g.SizeY; j++)
+            {
+                var row = data.AsSpan(checked((int)g.Offset(0, j, k)), g.SizeX);
+                for (var i = 0; i < row.Length; i++)
+                {
+                    if (row[i] != 0)
+                    {
+                        x += i;
+                        y += j;
+                        z += k;
+                        n++;
+                    }
+                }
+            }
+        }
+
+        return n == 0 ? null : new Vector3D(x / n, y / n, z / n);
+    }
+
     /// <summary>Evaluates the measures of the non-zero voxels of <paramref name="mask"/> (reported as label 1); null when the mask is empty.</summary>
     public static LabelMeasures? Compute(Volume<float> image, Volume<byte> mask, IReadOnlyList<double>? percents = null)
     {

@@ -1,5 +1,6 @@
 using BmeQuant.Imaging;
 using BmeQuant.Imaging.Filters;
+using BmeQuant.Imaging.Statistics;
 
 namespace BmeQuant.Quantification.Internal;
 
@@ -50,7 +51,7 @@ internal static class SparccScorer
         var g = labels.Geometry;
         var l = labels.Data;
         var sacrumMask = Mask(l, sacrum.Contains, g);
-        var sacrumCentroid = Centroid(sacrumMask);
+        var sacrumCentroid = PhysicalCentroid(sacrumMask);
         if (sacrumCentroid is null)
         {
             notes.Add("SPARCC-style score not computed: the sacrum label holds no voxel on the analysis grid.");
@@ -62,7 +63,7 @@ internal static class SparccScorer
         foreach (var ilium in ilia)
         {
             var mask = Mask(l, v => v == ilium, g);
-            if (Centroid(mask) is not { } c)
+            if (PhysicalCentroid(mask) is not { } c)
             {
                 continue;
             }
@@ -322,28 +323,6 @@ internal static class SparccScorer
         return m;
     }
 
-    private static Vector3D? Centroid(Volume<byte> mask)
-    {
-        var g = mask.Geometry;
-        double x = 0, y = 0, z = 0;
-        long n = 0;
-        for (var k = 0; k < g.SizeZ; k++)
-        {
-            for (var j = 0; j < g.SizeY; j++)
-            {
-                for (var i = 0; i < g.SizeX; i++)
-                {
-                    if (mask[i, j, k] != 0)
-                    {
-                        x += i;
-                        y += j;
-                        z += k;
-                        n++;
-                    }
-                }
-            }
-        }
-
-        return n == 0 ? null : g.TransformIndexToPhysicalPoint(x / n, y / n, z / n);
-    }
+    private static Vector3D? PhysicalCentroid(Volume<byte> mask) =>
+        LabelStatistics.CentroidIndex(mask) is { } c ? mask.Geometry.TransformIndexToPhysicalPoint(c.X, c.Y, c.Z) : null;
 }

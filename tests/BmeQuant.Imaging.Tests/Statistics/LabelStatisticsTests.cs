@@ -76,4 +76,19 @@ public class LabelStatisticsTests
         labels[1, 1, 1] = -1;
         Assert.Throws<ArgumentException>(() => LabelStatistics.Compute(new Volume<float>(g), labels));
     }
+
+    [Fact]
+    public void CentroidIndex_ScatteredVoxels_MeanIndexAndNullWhenEmpty()
+    {
+        var mask = new Volume<byte>(new ImageGeometry(7, 5, 4));
+        Assert.Null(LabelStatistics.CentroidIndex(mask));
+        mask[1, 0, 0] = 1;
+        mask[6, 4, 3] = 255;
+        mask[2, 3, 2] = 1;
+        var c = LabelStatistics.CentroidIndex(mask);
+        Assert.NotNull(c);
+        Assert.Equal(3.0, c.Value.X, 12);
+        Assert.Equal(7.0 / 3, c.Value.Y, 12);
+        Assert.Equal(5.0 / 3, c.Value.Z, 12);
+    }
 }
