@@ -79,6 +79,26 @@ public sealed class Volume<T>
         return _data.AsSpan((j + (SizeY * k)) * SizeX, SizeX);
     }
 
+    /// <summary>
+    /// A volume on <paramref name="geometry"/> whose buffer comes from a process-wide pool of exact-length buffers
+    /// (a new uninitialized array when none of that voxel count is free); dispose the result to return it. Contents
+    /// are unspecified: the caller writes every voxel (e.g. <c>Threshold.Above(volume, t, rented.Volume)</c>) or
+    /// clears it. Repeated work on volumes of one size then reuses mapped memory instead of faulting in fresh pages.
+    /// The pool keeps at most four buffers per voxel count and type and 1 GiB in all; it is thread-safe.
+    /// </summary>
+    /// <param name="geometry">Grid of the volume.</param>
+    /// <returns>The rented volume; <see cref="RentedVolume{T}.Dispose"/> returns its buffer.</returns>
+    public static RentedVolume<T> Rent(ImageGeometry geometry)
+    {
+        ArgumentNullException.ThrowIfNull(geometry);
+        if (geometry.VoxelCount > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(geometry), $"Volume of {geometry.VoxelCount} voxels exceeds the largest single buffer ({Array.MaxLength}).");
+        }
+
+        return new RentedVolume<T>(new Volume<T>(geometry, VolumeBufferPool<T>.Rent((int)geometry.VoxelCount)));
+    }
+
     /// <summary>A deep copy.</summary>
     public Volume<T> Clone() => new(Geometry, (T[])_data.Clone());
 

@@ -116,7 +116,9 @@ public static class BinaryMorphology
     private static Volume<byte> ApplyOffsets(Volume<byte> mask, StructuringElement element, bool dilate)
     {
         int nx = mask.SizeX, ny = mask.SizeY, nz = mask.SizeZ;
-        var src = new byte[mask.Length];
+        // The 0/1 copy of the input is scratch: a pooled buffer (every voxel written here) spares fresh pages.
+        using var rented = Volume<byte>.Rent(mask.Geometry);
+        var src = rented.Volume.Data;
         TensorPrimitives.Min(mask.Data, (byte)1, src);
         var output = new Volume<byte>(mask.Geometry);
         var dst = output.Data;

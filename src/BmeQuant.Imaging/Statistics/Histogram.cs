@@ -91,7 +91,7 @@ public sealed class Histogram
     /// Smallest and largest finite (masked) value; (+∞, −∞) when there is none. NaN and ±∞ are skipped. Parallel
     /// blocks of at least <see cref="MinimumBlockLength"/> voxels, each a SIMD pass (<see cref="FiniteRangeBlock"/>).
     /// </summary>
-    internal static unsafe (double Min, double Max) FiniteRange(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask)
+    internal static (double Min, double Max) FiniteRange(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask)
     {
         var blocks = Math.Max(1, Math.Min(Environment.ProcessorCount, values.Length / MinimumBlockLength));
         if (blocks <= 1)
@@ -100,25 +100,9 @@ public sealed class Histogram
             return (lo1, hi1);
         }
 
-        var blockLength = (values.Length + blocks - 1) / blocks;
         var los = new float[blocks];
         var his = new float[blocks];
-        fixed (float* pv = values)
-        fixed (byte* pm = mask)
-        {
-            var pvAddress = (nint)pv;
-            var pmAddress = (nint)pm;
-            var length = values.Length;
-            var masked = mask.Length != 0;
-            Parallel.For(0, blocks, b =>
-            {
-                var start = b * blockLength;
-                var n = Math.Min(blockLength, length - start);
-                var v = new ReadOnlySpan<float>((float*)pvAddress + start, n);
-                var m = masked ? new ReadOnlySpan<byte>((byte*)pmAddress + start, n) : default;
-                (los[b], his[b]) = FiniteRangeBlock(v, m);
-            });
-        }
+        ForEachBlock(values, mask, blocks, (v, m, b) => (los[b], his[b]) = FiniteRangeBlock(v, m));
 
         float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
         for (var b = 0; b < blocks; b++)
@@ -191,20 +175,16 @@ public sealed class Histogram
     /// <summary>Shortest block counted by one task.</summary>
     private const int MinimumBlockLength = 1 << 18;
 
-    private static unsafe void Count(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask, double min, double max, long[] counts)
+    /// <summary>One block of values (and of the mask, empty when unmasked) and its index.</summary>
+    private delegate void BlockAction(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask, int block);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> in parallel on <paramref name="blocks"/> consecutive blocks of ⌈length / blocks⌉
+    /// voxels (the last shorter), the spans pinned for the duration (a span cannot be captured by a task).
+    /// </summary>
+    private static unsafe void ForEachBlock(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask, int blocks, BlockAction action)
     {
-        var bins = counts.Length;
-
-        // Two blocks per core (balanced rounds), none shorter than the minimum.
-        var blocks = Math.Max(1, Math.Min(2 * Environment.ProcessorCount, values.Length / MinimumBlockLength));
         var blockLength = (values.Length + blocks - 1) / blocks;
-        if (blocks <= 1)
-        {
-            CountVector(values, mask, min, max, counts);
-            return;
-        }
-
-        var partials = new long[blocks][];
         fixed (float* pv = values)
         fixed (byte* pm = mask)
         {
@@ -218,11 +198,30 @@ public sealed class Histogram
                 var n = Math.Min(blockLength, length - start);
                 var v = new ReadOnlySpan<float>((float*)pvAddress + start, n);
                 var m = masked ? new ReadOnlySpan<byte>((byte*)pmAddress + start, n) : default;
-                var local = new long[bins];
-                CountVector(v, m, min, max, local);
-                partials[b] = local;
+                action(v, m, b);
             });
         }
+    }
+
+    private static void Count(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask, double min, double max, long[] counts)
+    {
+        var bins = counts.Length;
+
+        // Two blocks per core (balanced rounds), none shorter than the minimum.
+        var blocks = Math.Max(1, Math.Min(2 * Environment.ProcessorCount, values.Length / MinimumBlockLength));
+        if (blocks <= 1)
+        {
+            CountVector(values, mask, min, max, counts);
+            return;
+        }
+
+        var partials = new long[blocks][];
+        ForEachBlock(values, mask, blocks, (v, m, b) =>
+        {
+            var local = new long[bins];
+            CountVector(v, m, min, max, local);
+            partials[b] = local;
+        });
 
         foreach (var p in partials)
         {

@@ -101,6 +101,23 @@ public class BinaryMorphologyTests
         Assert.Equal(27, StructuringElement.Box26().Offsets.Count);
     }
 
+    [Fact]
+    public void ElementPath_ScratchFromAGarbagePool_EqualsBruteForce()
+    {
+        // The element path's 0/1 input copy is a rented buffer: with the pool full of all-ones and 0xCD garbage of
+        // that voxel count, a copy that skipped any voxel would add foreground to the dilation or keep it in the erosion.
+        var mask = FilterTestData.RandomMask(21, 17, 11, new Vector3D(0.5, 0.7, 2.0), 29);
+        var garbage = Enumerable.Range(0, VolumeBufferPool.MaximumPerLength).Select(_ => Volume<byte>.Rent(mask.Geometry)).ToList();
+        garbage.ForEach(r => r.Volume.Data.AsSpan().Fill(1));
+        garbage[0].Volume.Data.AsSpan().Fill(0xCD);
+        garbage.ForEach(r => r.Dispose());
+        var element = StructuringElement.Cross18();
+        var offsets = element.Offsets.ToList();
+        Assert.Equal(0, FilterTestData.Differences(BruteDilate(mask, offsets), BinaryMorphology.Dilate(mask, element)));
+        Assert.Equal(0, FilterTestData.Differences(BruteErode(mask, offsets), BinaryMorphology.Erode(mask, element)));
+        Assert.Equal(0, FilterTestData.Differences(BruteDilate(BruteErode(mask, offsets), offsets), BinaryMorphology.Open(mask, element)));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(31)]
