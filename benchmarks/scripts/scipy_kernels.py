@@ -116,6 +116,12 @@ def cases(size):
         ("copy new (thr. class)", "ThresholdBenchmarks.CopyNew", lambda: v.copy()),
         ("threshold x > t new", "ThresholdBenchmarks.SimdParallelNewVolume", lambda: (v > 1500).view(np.uint8)),
         ("band 1200 <= x <= 1800 new", "ThresholdBenchmarks.BandNewVolume", lambda: ((v >= 1200) & (v <= 1800)).view(np.uint8)),
+        ("read-only sum (floor)", "ThresholdBenchmarks.ReadOnlySum", lambda: v.sum()),
+        ("copy into, all cores", "ThresholdBenchmarks.CopyParallel", lambda: np.copyto(out, v)),
+        ("x > t into, non-temporal", "ThresholdBenchmarks.IntoMaskNonTemporal", lambda: np.greater(v, 1500, out=ob)),
+        ("x > t into, 8x unrolled", "ThresholdBenchmarks.IntoMaskUnrolled8", lambda: np.greater(v, 1500, out=ob)),
+        ("x > t rented mask", "ThresholdBenchmarks.RentedMask", lambda: (v > 1500).view(np.uint8)),
+        ("x > t new zeroed mask", "ThresholdBenchmarks.ZeroedNewMask", lambda: (v > 1500).view(np.uint8)),
         ("hysteresis 1500/2000", "ThresholdBenchmarks.Hysteresis6", hysteresis),
         ("histogram 256 bins", "HistogramBenchmarks.Parallel", lambda: np.histogram(v, 256, range=(900, 8000))),
         ("7 percentiles", "PercentileBenchmarks.Selection", lambda: np.percentile(v, PERCENTS)),
@@ -169,6 +175,29 @@ def run_dotnet(repo, artifacts):
     return os.path.join(artifacts, "results")
 
 
+def bandwidth_argument(size, ours, numpy_times):
+    """Whether x > t at 2x numpy is physically possible: any single pass reads the 4 bytes per voxel of the input, so
+    it takes at least our read-only SIMD sum of the same volume on every core (the floor); 2x numpy needs half
+    numpy's time. The threshold also writes 1 byte per voxel, so floor x 5/4 is the estimate if writes stream like reads."""
+    floor = ours.get(("ThresholdBenchmarks.ReadOnlySum", size))
+    if not floor:
+        return
+    nx, ny, nz = shape(size)
+    voxels = nx * ny * nz
+    print(f"  floor ({size}): read-only sum of the {4 * voxels / 1e6:.1f} MB input in {floor * 1e3:.2f} ms = {4 * voxels / floor / 1e9:.1f} GB/s read;"
+          f" a threshold moves {5 * voxels / 1e6:.1f} MB (estimate {floor * 1.25e3:.2f} ms)")
+    for label, key, numpy_key in (("x > t into", "ThresholdBenchmarks.IntoMask", "ThresholdBenchmarks.IntoMask"),
+                                  ("x > t rented", "ThresholdBenchmarks.RentedMask", "ThresholdBenchmarks.SimdParallelNewVolume"),
+                                  ("x > t new", "ThresholdBenchmarks.SimdParallelNewVolume", "ThresholdBenchmarks.SimdParallelNewVolume")):
+        mine, theirs = ours.get((key, size)), numpy_times.get(numpy_key)
+        if not mine or not theirs:
+            continue
+        verdict = "NOT physically possible (floor above half numpy's time)" if floor > theirs / 2 else (
+            "possible only if writes were free (floor <= half numpy's, estimate above)" if 1.25 * floor > theirs / 2 else "possible in principle")
+        print(f"  {label} ({size}): ours {mine * 1e3:.2f} ms = {mine / floor:.2f}x the floor ({5 * voxels / mine / 1e9:.1f} GB/s moved);"
+              f" numpy {theirs * 1e3:.2f} ms ({5 * voxels / theirs / 1e9:.1f} GB/s); 2x numpy needs <= {theirs * 0.5e3:.2f} ms: {verdict}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default=",".join(SIZES))
@@ -186,8 +215,10 @@ def main():
     print(f"numpy {np.__version__}, scipy {__import__('scipy').__version__}, {os.cpu_count()} CPUs")
     print(f"{'operation':28} {'size':>12} {'BmeQuant ms':>12} {'numpy/scipy ms':>15} {'speed-up':>9}")
     for size in args.sizes.split(","):
+        numpy_times = {}
         for name, key, fn in cases(size):
             theirs = best_time(fn, args.repeats if not size.endswith("x200") else max(2, args.repeats // 2))
+            numpy_times[key] = theirs
             mine = ours.get((key, size))
             mine_text = f"{mine * 1e3:12.2f}" if mine is not None else f"{'-':>12}"
             ratio = f"{theirs / mine:8.1f}x" if mine else f"{'-':>9}"
@@ -199,6 +230,7 @@ def main():
             k, c = ours.get((kernel, size)), ours.get((base, size))
             if k and c:
                 print(f"  BmeQuant {kernel} / {base} ({size}): {k / c:.2f}x the copy time")
+        bandwidth_argument(size, ours, numpy_times)
         sys.stdout.flush()
 
 

@@ -190,7 +190,7 @@ public static class Threshold
     /// one dword permute restores it. Elsewhere the portable narrowing.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<byte> Pack(Vector256<int> c0, Vector256<int> c1, Vector256<int> c2, Vector256<int> c3)
+    internal static Vector256<byte> Pack(Vector256<int> c0, Vector256<int> c1, Vector256<int> c2, Vector256<int> c3)
     {
         if (Avx2.IsSupported)
         {

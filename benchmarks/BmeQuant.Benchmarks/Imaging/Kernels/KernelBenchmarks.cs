@@ -116,6 +116,18 @@ public class ThresholdBenchmarks
         _mask = new byte[_volume.Length];
         _maskVolume = new Volume<byte>(_volume.Geometry, _mask);
         _output = new float[_volume.Length];
+
+        // The variants must give the library's mask, or their times mean nothing.
+        var expected = Threshold.Above(_volume, 1500f).Data;
+        foreach (var variant in new ThresholdVariants.Kernel[] { ThresholdVariants.AboveNonTemporal, ThresholdVariants.AboveUnrolled8 })
+        {
+            _mask.AsSpan().Fill(0xCD);
+            ThresholdVariants.Parallel(_volume.Data, _mask, 1500f, variant);
+            if (!_mask.AsSpan().SequenceEqual(expected))
+            {
+                throw new InvalidOperationException($"{variant.Method.Name} differs from Threshold.Above.");
+            }
+        }
     }
 
     [Benchmark(Baseline = true)]
@@ -164,6 +176,49 @@ public class ThresholdBenchmarks
         _volume.Data.AsSpan().CopyTo(copy);
         return copy;
     }
+
+    /// <summary>
+    /// The floor of any single pass over the input: a read-only SIMD sum of the same float volume on every core
+    /// (one equal part per core). A threshold reads the same bytes and also writes the mask, so it cannot be faster.
+    /// </summary>
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public float ReadOnlySum() => BandwidthProbe.Sum(_volume.Data);
+
+    /// <summary>Copy into an existing float array on every core (one equal part per core).</summary>
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public void CopyParallel() => BandwidthProbe.Copy(_volume.Data, _output);
+
+    /// <summary>x &gt; t into a mask rented from the volume pool (returned at the end): the pooled allocating use.</summary>
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public byte RentedMask()
+    {
+        using var rented = Volume<byte>.Rent(_volume.Geometry);
+        Threshold.Above(_volume, 1500f, rented.Volume);
+        return rented.Volume.Data[0];
+    }
+
+    /// <summary>x &gt; t into a new zero-filled mask (<c>new Volume&lt;byte&gt;</c>); the allocating entry allocates uninitialized.</summary>
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public Volume<byte> ZeroedNewMask()
+    {
+        var mask = new Volume<byte>(_volume.Geometry);
+        Threshold.Above(_volume, 1500f, mask);
+        return mask;
+    }
+
+    /// <summary>Variant tried: x &gt; t into the existing mask with non-temporal (cache-bypassing) 32-byte stores.</summary>
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public void IntoMaskNonTemporal() => ThresholdVariants.Parallel(_volume.Data, _mask, 1500f, ThresholdVariants.AboveNonTemporal);
+
+    /// <summary>Variant tried: x &gt; t into the existing mask, 64 voxels (eight loads, two stores) per iteration.</summary>
+    [BenchmarkCategory(Filters.FilterBenchmarkVolumes.PeerCategory)]
+    [Benchmark]
+    public void IntoMaskUnrolled8() => ThresholdVariants.Parallel(_volume.Data, _mask, 1500f, ThresholdVariants.AboveUnrolled8);
 }
 
 /// <summary>256-bin histogram over the value range, scalar single thread vs parallel blocks.</summary>
