@@ -13,6 +13,7 @@
 #   benchmarks/scripts/analyze_process.sh            # 3 runs after one warm-up
 #   RUNS=5 NO_BUILD=1 benchmarks/scripts/analyze_process.sh
 #   R2R=1 benchmarks/scripts/analyze_process.sh      # the same on a ReadyToRun publish
+#   REGENERATE=1 benchmarks/scripts/analyze_process.sh   # rebuild the study (else the one in $TMPDIR is reused)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -21,19 +22,22 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 # shellcheck source=cli_under_test.sh
 source "$repo/benchmarks/scripts/cli_under_test.sh" "$repo" "$out"
-IFS=$'\t' read -r study labels < <(dotnet run -c Release --file "$repo/benchmarks/scripts/analyze_process_data.cs" | tail -n 1)
+# The study is generated once into the temporary folder (AnalysisBenchmarkData.Ensure); when it is there, it is used
+# without building the benchmark project.
+cached="${TMPDIR:-/tmp}/bmequant-bench-analysis"
+if [ -n "${REGENERATE:-}" ]; then
+  rm -rf "$cached"
+fi
+if [ -f "$cached/.complete" ]; then
+  study="$(ls -d "$cached"/visit-* | head -n 1)"
+  labels="$(ls "$study"/truth/*stir*_bone_labels.nii.gz | head -n 1)"
+else
+  IFS=$'\t' read -r study labels < <(dotnet run -c Release --file "$repo/benchmarks/scripts/analyze_process_data.cs" | tail -n 1)
+fi
 
 echo "study: $study"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), cores: $(nproc)"
 dotnet "$cli" analyze "$study" --bone-mask "$labels" --out "$out/warmup" > /dev/null
-for i in $(seq 1 "$runs"); do
-  load="$(cut -d' ' -f1-3 /proc/loadavg)"
-  /usr/bin/time -v dotnet "$cli" analyze "$study" --bone-mask "$labels" --out "$out/run$i" --timings > "$out/stdout$i.txt" 2> "$out/time$i.txt"
-  wall="$(grep 'Elapsed (wall clock)' "$out/time$i.txt" | awk '{print $NF}')"
-  user="$(grep 'User time' "$out/time$i.txt" | awk '{print $NF}')"
-  sys="$(grep 'System time' "$out/time$i.txt" | awk '{print $NF}')"
-  rss="$(grep 'Maximum resident set size' "$out/time$i.txt" | awk '{print $NF}')"
-  echo "run $i: wall $wall, CPU $(echo "$user + $sys" | bc) s (user $user, sys $sys), max RSS $((rss / 1024)) MB, load before $load"
-done
+cli_timed_runs "$runs" "$out" analyze "$study" --bone-mask "$labels" --timings
 sed -n '/^Timings/,$p' "$out/stdout$runs.txt"
 grep -h '"method"\|"residualMisalignmentMm"\|"registrationCorrectionMm"' "$out/run1/findings.json" | sed 's/^ */alignment: /' || true

@@ -19,13 +19,5 @@ args=(phantom --anatomy knee --side left --visits 0,60 --pattern subchondral --s
 
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), cores: $(nproc)"
 dotnet "$cli" "${args[@]}" --out "$out/warmup" > /dev/null
-for i in $(seq 1 "$runs"); do
-  load="$(cut -d' ' -f1-3 /proc/loadavg)"
-  /usr/bin/time -v dotnet "$cli" "${args[@]}" --out "$out/run$i" > /dev/null 2> "$out/time$i.txt"
-  wall="$(grep 'Elapsed (wall clock)' "$out/time$i.txt" | awk '{print $NF}')"
-  user="$(grep 'User time' "$out/time$i.txt" | awk '{print $NF}')"
-  sys="$(grep 'System time' "$out/time$i.txt" | awk '{print $NF}')"
-  rss="$(grep 'Maximum resident set size' "$out/time$i.txt" | awk '{print $NF}')"
-  echo "run $i: wall $wall, CPU $(echo "$user + $sys" | bc) s (user $user, sys $sys), max RSS $((rss / 1024)) MB, load before $load"
-done
+cli_timed_runs "$runs" "$out" "${args[@]}"
 echo "files written per run: $(find "$out/run1" -type f | wc -l)"
