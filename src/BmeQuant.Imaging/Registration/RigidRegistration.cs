@@ -32,11 +32,15 @@ public static class RigidRegistration
         Span<double> gradient = stackalloc double[6];
         Span<double> scaled = stackalloc double[6];
         Span<double> previous = stackalloc double[6];
+        var fixedPyramid = BuildPyramid(fixedImage, options.ShrinkFactors);
+        var movingPyramid = BuildPyramid(moving, options.ShrinkFactors);
         for (var level = 0; level < options.ShrinkFactors.Count; level++)
         {
             var shrink = options.ShrinkFactors[level];
-            var fixedLevel = BuildLevel(fixedImage, shrink, options.SmoothingSigmasMm, level, out var sigma);
-            var movingLevel = BuildLevel(moving, shrink, options.SmoothingSigmasMm, level, out _);
+            var fixedLevel = SmoothLevel(fixedImage, fixedPyramid[level], shrink, options.SmoothingSigmasMm, level, out var sigma);
+            var movingLevel = SmoothLevel(moving, movingPyramid[level], shrink, options.SmoothingSigmasMm, level, out _);
+            fixedPyramid[level] = movingPyramid[level] = null!;
+            var levelStart = transform;
             var interpolator = new GradientInterpolator(movingLevel);
             if (!(interpolator.Maximum > interpolator.Minimum))
             {
@@ -98,6 +102,10 @@ public static class RigidRegistration
             finalValidFraction = (double)finalValid / evaluator.SampleCount;
             levels.Add(new RegistrationLevelInfo(
                 level, shrink, fixedLevel.Geometry.Spacing, movingLevel.Geometry.Spacing, sigma, evaluator.SampleCount, iterations, value, step, stop));
+            if (options.SkipFinerLevelsBelowMm is { } skipBelow && RmsMovement(levelStart, transform, px, py, pz) < skipBelow)
+            {
+                break;
+            }
         }
 
         return new RigidRegistrationResult(transform, initial, options.Metric, finalValue, finalValidFraction, totalIterations, levels, options);
@@ -186,14 +194,62 @@ public static class RigidRegistration
         return mask.Geometry.Contains(i, j, k) && mask[i, j, k] != 0;
     }
 
-    private static Volume<float> BuildLevel(Volume<float> image, int shrink, IReadOnlyList<double>? sigmas, int level, out double sigmaMm)
+    /// <summary>
+    /// The block-averaged (not yet smoothed) image of every level, built once: finest first, each coarser level from
+    /// the finest level already built whose block factors divide its own (so the full-resolution image is swept once
+    /// when the factors nest, as 4 over 2 do). Where a finer level ends in a partial block, the coarser level's last
+    /// voxel along that axis averages the finer level's means rather than the voxels themselves.
+    /// </summary>
+    private static Volume<float>[] BuildPyramid(Volume<float> image, IReadOnlyList<int> shrinkFactors)
     {
-        var (fx, fy, fz) = PyramidOps.ShrinkFactors(image.Geometry, shrink);
-        var shrunk = PyramidOps.BlockAverage(image, fx, fy, fz);
+        var levels = new Volume<float>[shrinkFactors.Count];
+        var factors = new (int X, int Y, int Z)[shrinkFactors.Count];
+        var order = Enumerable.Range(0, shrinkFactors.Count).OrderBy(l => shrinkFactors[l]).ToArray();
+        foreach (var level in order)
+        {
+            var f = PyramidOps.ShrinkFactors(image.Geometry, shrinkFactors[level]);
+            factors[level] = f;
+            Volume<float>? from = null;
+            (int X, int Y, int Z) fromFactors = (1, 1, 1);
+            foreach (var finer in order)
+            {
+                var ff = factors[finer];
+                if (levels[finer] is { } built && f.X % ff.X == 0 && f.Y % ff.Y == 0 && f.Z % ff.Z == 0 && ff.X * ff.Y * ff.Z > fromFactors.X * fromFactors.Y * fromFactors.Z)
+                {
+                    from = built;
+                    fromFactors = ff;
+                }
+            }
+
+            levels[level] = from is null
+                ? PyramidOps.BlockAverage(image, f.X, f.Y, f.Z)
+                : PyramidOps.BlockAverage(from, f.X / fromFactors.X, f.Y / fromFactors.Y, f.Z / fromFactors.Z);
+        }
+
+        return levels;
+    }
+
+    /// <summary>Smooths one level's block average (in place, or a copy when it is the input image itself) with the level's σ.</summary>
+    private static Volume<float> SmoothLevel(Volume<float> image, Volume<float> shrunk, int shrink, IReadOnlyList<double>? sigmas, int level, out double sigmaMm)
+    {
         var sp = image.Geometry.Spacing;
         sigmaMm = sigmas is not null ? sigmas[level] : 0.5 * shrink * Math.Min(sp.X, Math.Min(sp.Y, sp.Z));
         PyramidOps.GaussianSmoothInPlace(shrunk, sigmaMm);
         return shrunk;
+    }
+
+    /// <summary>RMS distance (mm) between where two transforms send the sample points.</summary>
+    private static double RmsMovement(RigidTransform a, RigidTransform b, double[] x, double[] y, double[] z)
+    {
+        double sum = 0;
+        for (var n = 0; n < x.Length; n++)
+        {
+            var p = new Vector3D(x[n], y[n], z[n]);
+            var d = a.TransformPoint(p) - b.TransformPoint(p);
+            sum += d.Dot(d);
+        }
+
+        return Math.Sqrt(sum / Math.Max(1, x.Length));
     }
 
     private static (double[] X, double[] Y, double[] Z, float[] Values) DrawSamples(Volume<float> level, RigidRegistrationOptions options, int levelIndex)
@@ -328,6 +384,11 @@ public static class RigidRegistration
             throw new ArgumentOutOfRangeException(nameof(o), string.Create(
                 CultureInfo.InvariantCulture,
                 $"Optimiser settings out of range: MaximumStepMm {o.MaximumStepMm} (> 0), MinimumStepMm {o.MinimumStepMm} (> 0), RelaxationFactor {o.RelaxationFactor} (in (0, 1)), MaximumIterationsPerLevel {o.MaximumIterationsPerLevel} (≥ 1)."));
+        }
+
+        if (o.SkipFinerLevelsBelowMm is { } skip && !(skip >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(o), FormattableString.Invariant($"SkipFinerLevelsBelowMm must be non-negative; found {skip}."));
         }
 
         if (o.RotationScaleMm is { } scale && !(scale > 0))

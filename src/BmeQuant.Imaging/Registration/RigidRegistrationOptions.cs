@@ -110,6 +110,14 @@ public sealed record RigidRegistrationOptions
     /// </summary>
     public double? RotationScaleMm { get; init; }
 
+    /// <summary>
+    /// When set, the finer levels are skipped once a level's optimisation moved its sample points by less than this
+    /// RMS distance (mm) from where the level started: the coarser level found nothing to correct, so a finer level
+    /// would only polish noise. <see cref="RigidRegistrationResult.Levels"/> then lists the levels that ran. Null
+    /// (default) runs every level.
+    /// </summary>
+    public double? SkipFinerLevelsBelowMm { get; init; }
+
     /// <summary>Maximum degree of parallelism of the metric loop; -1 (default) lets the runtime decide. Results do not depend on it.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 }

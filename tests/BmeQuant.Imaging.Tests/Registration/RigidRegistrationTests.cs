@@ -100,6 +100,26 @@ public class RigidRegistrationTests
     }
 
     [Fact]
+    public void Register_SkipFinerLevels_AlignedPairStopsAtCoarsestLevel_MovedPairRunsAllAndRecovers()
+    {
+        var options = new RigidRegistrationOptions { SkipFinerLevelsBelowMm = 0.5 };
+        var fixedImage = RegistrationPhantom.Series(s_referenceA.Value, FixedGeometry, RigidTransform.Identity, 5, seed: 7);
+        var aligned = RegistrationPhantom.Series(s_referenceA.Value, FixedGeometry, RigidTransform.Identity, 5, seed: 8);
+        var still = RigidRegistration.Register(fixedImage, aligned, options);
+        Log(still);
+        Assert.Single(still.Levels);
+        Assert.True(Error(still.Transform, RigidTransform.Identity).Mm < 0.5);
+
+        var moving = RegistrationPhantom.Series(s_referenceA.Value, MovingGeometry, Truth, 5, seed: 2);
+        var moved = RigidRegistration.Register(RegistrationPhantom.Series(s_referenceA.Value, FixedGeometry, RigidTransform.Identity, 5, seed: 1), moving, options);
+        Log(moved);
+        // The coarsest level corrects most of the 6.5 mm / 4°; a finer level runs at least once after it.
+        Assert.InRange(moved.Levels.Count, 2, 3);
+        var (mm, degrees) = Error(moved.Transform, Truth);
+        Assert.True(mm < MaxErrorMm && degrees < MaxErrorDegrees, $"error {mm:F3} mm, {degrees:F3}°");
+    }
+
+    [Fact]
     public void Register_WithFixedMask_SamplesOnlyInsideMaskAndRecoversTransform()
     {
         var fixedImage = RegistrationPhantom.Series(s_referenceA.Value, FixedGeometry, RigidTransform.Identity, 5, seed: 9);
