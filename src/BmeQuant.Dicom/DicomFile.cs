@@ -4,9 +4,18 @@ using System.Text;
 
 namespace BmeQuant.Dicom;
 
-/// <summary>A DICOM Part 10 file: File Meta Information, the dataset and the transfer syntax it was encoded in.</summary>
-public sealed class DicomFile
+/// <summary>
+/// A DICOM Part 10 file: File Meta Information, the dataset and the transfer syntax it was encoded in.
+/// Large values read from a seekable stream or a path (Pixel Data, at least 64 KiB) are held in arrays rented from a
+/// shared pool: <see cref="Dispose"/> returns them, so a program reading many files reuses the same memory (dispose
+/// each file when done with it: <c>using var file = DicomFile.Open(path);</c>). After <see cref="Dispose"/> those
+/// values (and pixel access through them) throw <see cref="ObjectDisposedException"/>; an undisposed file simply leaves
+/// its arrays to the garbage collector.
+/// </summary>
+public sealed class DicomFile : IDisposable
 {
+    private List<PooledValue>? _leases;
+
     /// <summary>Creates a file around a dataset; the meta group is filled in when it is written.</summary>
     public DicomFile(DicomDataset dataset, TransferSyntax? transferSyntax = null)
     {
@@ -76,6 +85,25 @@ public sealed class DicomFile
         return ReadCore(stream, options ?? DicomReadOptions.Default, null);
     }
 
+    /// <summary>
+    /// Returns the pooled arrays of this file's large values (Pixel Data) to the pool. The dataset's other values stay
+    /// readable; the pooled ones (and <see cref="DicomPixelData"/> reading them) throw <see cref="ObjectDisposedException"/>
+    /// from then on. Calling it again does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        var leases = Interlocked.Exchange(ref _leases, null);
+        if (leases is not null)
+        {
+            foreach (var lease in leases)
+            {
+                lease.Release();
+            }
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
     /// <summary>Writes the file to <paramref name="path"/> (via a temporary file renamed into place).</summary>
     public void Save(string path, DicomWriteOptions? options = null) => DicomWriter.Write(path, this, options);
 
@@ -84,31 +112,89 @@ public sealed class DicomFile
 
     private static DicomFile ReadCore(Stream stream, DicomReadOptions options, string? path)
     {
-        var parser = new DicomParser(options, path);
+        DicomStreamReader r;
         try
         {
-            return ReadWith(stream, options, path, parser);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new DicomFormatException($"{path ?? "<stream>"}: compressed (deflate/gzip) data is corrupt: {ex.Message}", ex) { FilePath = path };
+            r = new DicomStreamReader(stream);
         }
         catch (IOException ex)
         {
             throw new DicomException($"{path ?? "<stream>"}: read failed: {ex.Message}", ex) { FilePath = path };
         }
-    }
 
-    private static DicomFile ReadWith(Stream stream, DicomReadOptions options, string? path, DicomParser parser)
-    {
-        var r = new DicomStreamReader(stream);
         try
         {
-            return ReadWith(ref r, options, path, parser);
+            return ReadCore(ref r, options, path);
         }
         finally
         {
             r.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> once for discovery: null (nothing parsed) when its first bytes are neither a
+    /// preamble + "DICM" nor a plausible first element (<see cref="Series.SeriesDiscovery"/>'s sniff), else the file
+    /// read with <paramref name="options"/> through the same open handle and buffer. <paramref name="length"/> is the
+    /// file's size (-1 when it cannot be opened).
+    /// </summary>
+    internal static DicomFile? OpenIfDicom(string path, DicomReadOptions options, out long length)
+    {
+        length = -1;
+        FileStream fs;
+        try
+        {
+            fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DicomException($"{path}: cannot open: {ex.Message}", ex) { FilePath = path };
+        }
+
+        using (fs)
+        {
+            var r = new DicomStreamReader(fs);
+            try
+            {
+                length = r.StreamLength;
+                r.TryEnsure(132);
+                if (!Series.SeriesDiscovery.LooksLikeDicom(r.Peek(132)))
+                {
+                    return null;
+                }
+
+                return ReadCore(ref r, options, path);
+            }
+            finally
+            {
+                r.Dispose();
+            }
+        }
+    }
+
+    private static DicomFile ReadCore(ref DicomStreamReader r, DicomReadOptions options, string? path)
+    {
+        var parser = new DicomParser(options, path);
+        try
+        {
+            var file = ReadWith(ref r, options, path, parser);
+            file._leases = parser.Leases.Count > 0 ? parser.Leases : null;
+            return file;
+        }
+        catch (InvalidDataException ex)
+        {
+            parser.ReleaseLeases();
+            throw new DicomFormatException($"{path ?? "<stream>"}: compressed (deflate/gzip) data is corrupt: {ex.Message}", ex) { FilePath = path };
+        }
+        catch (IOException ex)
+        {
+            parser.ReleaseLeases();
+            throw new DicomException($"{path ?? "<stream>"}: read failed: {ex.Message}", ex) { FilePath = path };
+        }
+        catch
+        {
+            parser.ReleaseLeases();
+            throw;
         }
     }
 

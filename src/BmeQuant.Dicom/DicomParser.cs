@@ -20,6 +20,9 @@ internal sealed class DicomParser
 
     public List<DicomReadProblem> Problems { get; } = [];
 
+    /// <summary>Large values read into pooled arrays; the <see cref="DicomFile"/> returns them to the pool when disposed.</summary>
+    public List<PooledValue> Leases { get; } = [];
+
     /// <summary>True when reading stopped at <see cref="DicomReadOptions.StopAtTag"/>.</summary>
     public bool Stopped { get; private set; }
 
@@ -206,6 +209,17 @@ internal sealed class DicomParser
             return;
         }
 
+        if (vr != DicomVR.UN && TryReadPooled(r, tag, length, offset) is { } pooled)
+        {
+            if (bigEndian && vr.Kind == DicomValueKind.Binary && vr.UnitSize > 1)
+            {
+                SwapInPlace(pooled.GetSpan(), vr == DicomVR.AT ? 2 : vr.UnitSize);
+            }
+
+            ds.AddParsed(new DicomElement(tag, vr, pooled.Memory) { StreamOffset = offset });
+            return;
+        }
+
         var data = ReadBytes(r, tag, length, offset);
         if (bigEndian && vr.Kind == DicomValueKind.Binary && vr.UnitSize > 1)
         {
@@ -263,6 +277,39 @@ internal sealed class DicomParser
         }
 
         return start + length;
+    }
+
+    /// <summary>
+    /// Reads a large value (at least <see cref="PooledValue.MinPooledBytes"/>, length known to be available) into a
+    /// pooled array lent to the file being read (<see cref="Leases"/>); null for values read the ordinary way.
+    /// </summary>
+    private PooledValue? TryReadPooled(DicomStreamReader r, DicomTag tag, long length, long offset)
+    {
+        if (length < PooledValue.MinPooledBytes || length > _options.MaxValueLengthBytes || length > Array.MaxLength || !r.CanSeek)
+        {
+            return null;
+        }
+
+        var pooled = PooledValue.Rent((int)length, _display);
+        if (!r.TryRead(pooled.GetSpan()))
+        {
+            pooled.Release();
+            throw Error(offset, tag, $"stream ends inside the value; expected {length} bytes");
+        }
+
+        Leases.Add(pooled);
+        return pooled;
+    }
+
+    /// <summary>Releases every pooled value lent so far (reading failed: nobody will see them).</summary>
+    public void ReleaseLeases()
+    {
+        foreach (var lease in Leases)
+        {
+            lease.Release();
+        }
+
+        Leases.Clear();
     }
 
     private byte[] ReadBytes(DicomStreamReader r, DicomTag tag, long length, long offset)
@@ -428,6 +475,10 @@ internal sealed class DicomParser
 
                 fragment = new DicomFragment(deferred);
             }
+            else if (TryReadPooled(r, tag, length, itemOffset) is { } pooled)
+            {
+                fragment = new DicomFragment(pooled.Memory);
+            }
             else
             {
                 fragment = new DicomFragment(ReadBytes(r, tag, length, itemOffset));
@@ -438,12 +489,12 @@ internal sealed class DicomParser
         }
     }
 
-    private static void SwapInPlace(byte[] data, int unit)
+    private static void SwapInPlace(Span<byte> data, int unit)
     {
         var n = data.Length / unit * unit;
         for (var i = 0; i < n; i += unit)
         {
-            data.AsSpan(i, unit).Reverse();
+            data.Slice(i, unit).Reverse();
         }
     }
 }

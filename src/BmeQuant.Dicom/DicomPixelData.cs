@@ -312,6 +312,16 @@ public sealed class DicomPixelData
             // Float Pixel Data: decode straight into the destination.
             GetFrameStoredBytes(frame, MemoryMarshal.AsBytes(destination));
         }
+        else if (FillsWholeFrame && StoredType is PixelStoredType.UInt16 or PixelStoredType.Int16)
+        {
+            // The common uncompressed MR/CT case: the 16-bit stored values are read into the upper half of the
+            // destination's own bytes and widened in place, front to back (each block is loaded before anything is
+            // stored over it), so no buffer is needed at all.
+            var upper = MemoryMarshal.AsBytes(destination).Slice(2 * FrameSampleCount, 2 * FrameSampleCount);
+            GetFrameStoredBytes(frame, upper);
+            PixelKernels.Rescale16(upper, StoredType == PixelStoredType.Int16, (float)r.Slope, (float)r.Intercept, destination);
+            return;
+        }
         else
         {
             // Stored values go through one pooled buffer (no per-frame allocation); codecs get it zeroed.
@@ -768,6 +778,9 @@ internal static class PixelKernels
     /// <summary>
     /// destination[i] = (float)stored[i] × slope + intercept for 16-bit stored values (little-endian bytes, unsigned or
     /// two's complement), rounded as a float multiply then a float add (as the scalar path), Vector256 with a scalar tail.
+    /// <paramref name="storedBytes"/> may be the upper half of <paramref name="destination"/>'s own bytes (in-place
+    /// widening): both paths go front to back and load each block before storing, and a block's stores end at or
+    /// before the next block's source.
     /// </summary>
     public static void Rescale16(ReadOnlySpan<byte> storedBytes, bool signed, float slope, float intercept, Span<float> destination)
     {

@@ -293,6 +293,29 @@ public class DicomPixelDataTests
     }
 
     [Theory]
+    [InlineData(false, 2.5f, -1024f)]
+    [InlineData(true, 0.3f, 17.25f)]
+    public void Rescale16_InPlaceFromUpperHalf_EqualsSeparateBuffers(bool signed, float slope, float intercept)
+    {
+        // GetFrameModality reads 16-bit stored values into the upper half of the float destination's bytes and
+        // widens them in place: every length (vector blocks + scalar tail) must give the out-of-place result.
+        var rng = new Random(11);
+        foreach (var n in Enumerable.Range(0, 70).Concat([255, 256, 257, 4099]))
+        {
+            var stored = new byte[2 * n];
+            rng.NextBytes(stored);
+            var expected = new float[n];
+            PixelKernels.Rescale16Scalar(stored, signed, slope, intercept, expected);
+
+            var inPlace = new float[n];
+            var upper = System.Runtime.InteropServices.MemoryMarshal.AsBytes(inPlace.AsSpan()).Slice(2 * n, 2 * n);
+            stored.CopyTo(upper);
+            PixelKernels.Rescale16(upper, signed, slope, intercept, inPlace);
+            Assert.Equal(expected, inPlace);
+        }
+    }
+
+    [Theory]
     [InlineData(12, false)]
     [InlineData(12, true)]
     [InlineData(16, false)]

@@ -17,6 +17,9 @@ public class DicomRobustnessTests
         {
             ("ours-explicit", TestDatasets.ToBytes(TestDatasets.Mr(16, 16, frames: 2, bitsStored: 12, signed: true))),
             ("ours-deflated", TestDatasets.ToBytes(TestDatasets.Mr(8, 8), new DicomWriteOptions { TransferSyntax = TransferSyntax.DeflatedExplicitVRLittleEndian })),
+
+            // 128 KiB of Pixel Data: read into a pooled array (returned when the file is disposed).
+            ("ours-pooled", TestDatasets.ToBytes(TestDatasets.Mr(256, 256, bitsStored: 12))),
         };
         if (CorpusManifest.Available)
         {
@@ -49,7 +52,8 @@ public class DicomRobustnessTests
             var before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
-                var file = DicomFile.Read(new MemoryStream(bytes, false), (m & 1) == 0 ? options : tolerant);
+                // Disposed: pooled values go back and are reused by the next mutations (use after return would show here).
+                using var file = DicomFile.Read(new MemoryStream(bytes, false), (m & 1) == 0 ? options : tolerant);
                 if (file.Dataset.Contains(DicomTag.PixelData))
                 {
                     var px = DicomPixelData.Create(file);

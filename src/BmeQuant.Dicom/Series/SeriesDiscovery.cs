@@ -108,17 +108,17 @@ public static class SeriesDiscovery
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism), CancellationToken = cancellationToken },
             path =>
             {
+                // One open per file: the DICM / first-element sniff looks at the buffer the header read goes on with.
+                long length = -1;
                 try
                 {
-                    var length = new FileInfo(path).Length;
-                    Interlocked.Add(ref bytes, length);
-                    if (!LooksLikeDicom(path))
+                    var file = DicomFile.OpenIfDicom(path, s_headerOptions, out length);
+                    if (file is null)
                     {
                         notDicom.Add(path);
                         return;
                     }
 
-                    var file = DicomFile.Open(path, s_headerOptions);
                     instances.Add(DicomInstance.FromDataset(path, file.Dataset, file.TransferSyntax));
                 }
                 catch (DicomException ex)
@@ -128,6 +128,10 @@ public static class SeriesDiscovery
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     failures.Add(new FileFailure(path, new DicomFormatException($"{path}: header could not be read: {ex.Message}", ex) { FilePath = path }));
+                }
+                finally
+                {
+                    Interlocked.Add(ref bytes, length >= 0 ? length : SizeOrZero(path));
                 }
             });
 
@@ -266,16 +270,22 @@ public static class SeriesDiscovery
         }
     }
 
-    /// <summary>True when the file starts with a preamble + "DICM", or with a plausible group 0002/0008 element (raw dataset).</summary>
-    internal static bool LooksLikeDicom(string path)
+    private static long SizeOrZero(string path)
     {
-        Span<byte> head = stackalloc byte[132];
-        int n;
-        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
+        try
         {
-            n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            return new FileInfo(path).Length;
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
 
+    /// <summary>True when a file's first (up to 132) bytes are a preamble + "DICM", or start with a plausible group 0002/0008 element (raw dataset).</summary>
+    internal static bool LooksLikeDicom(ReadOnlySpan<byte> head)
+    {
+        var n = head.Length;
         if (n >= 132 && head[128] == 'D' && head[129] == 'I' && head[130] == 'C' && head[131] == 'M')
         {
             return true;

@@ -183,6 +183,11 @@ public class SeriesAssemblyTests
         Assert.Single(result.NotDicomFiles);
         var series = Assert.Single(result.Series);
         Assert.Equal("missing-slices", series.Geometry.Refusal?.Problem);
+
+        // One open per file (sniff + header through the same handle): every file's bytes counted once, readable or not.
+        var files = Directory.GetFiles(dir);
+        Assert.Equal(files.Length, result.FilesScanned);
+        Assert.Equal(files.Sum(f => new FileInfo(f).Length), result.BytesScanned);
     }
 
     [Fact]
