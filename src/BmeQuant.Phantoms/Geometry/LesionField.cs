@@ -18,6 +18,12 @@ internal sealed class LesionField
     private readonly (Vector3D Center, double Radius, double Peak)[] _foci = [];
     private readonly double _bandDepthMm;
 
+    /// <summary>Radius around the lesion's surface point (<c>_center</c>) that holds every band point, mm (0 = no band).</summary>
+    private readonly double _bandReachMm;
+
+    /// <summary>First-order depth beyond which no band point lies, mm (see <see cref="BandRawDepthFactor"/>).</summary>
+    private readonly double _bandRawDepthLimitMm;
+
     public LesionField(LesionSpec spec, BoneModel bone, int boneIndex)
     {
         _spec = spec;
@@ -29,16 +35,18 @@ internal sealed class LesionField
         {
             case LesionPattern.Subchondral:
                 _center = bone.SurfacePoint + spec.OffsetMm;
-                _bandDepthMm = 1.5 + (spec.BandThicknessMm * 0.5);
+                _bandDepthMm = BandTopMm + (spec.BandThicknessMm * 0.5);
+                (_bandReachMm, _bandRawDepthLimitMm) = BandLimits(spec);
                 BoundCenter = _center;
-                BoundRadius = Math.Max(spec.SizeMm + (0.5 * w), spec.BandLengthMm * 0.5) + 1;
+                BoundRadius = Math.Max(spec.SizeMm + (0.5 * w), spec.BandThicknessMm > 0 ? _bandReachMm : spec.BandLengthMm * 0.5) + 1;
                 break;
             case LesionPattern.Diffuse:
                 _center = bone.SurfacePoint + spec.OffsetMm;
                 _axisEnd = _center - (a * (1.5 * spec.SizeMm));
-                _bandDepthMm = 1.5 + (spec.BandThicknessMm * 0.5);
+                _bandDepthMm = BandTopMm + (spec.BandThicknessMm * 0.5);
+                (_bandReachMm, _bandRawDepthLimitMm) = BandLimits(spec);
                 BoundCenter = (_center + _axisEnd) * 0.5;
-                BoundRadius = Math.Max((0.75 * spec.SizeMm) + spec.SizeMm + (0.5 * w), spec.BandLengthMm * 0.5) + 1;
+                BoundRadius = Math.Max((0.75 * spec.SizeMm) + spec.SizeMm + (0.5 * w), spec.BandThicknessMm > 0 ? (0.75 * spec.SizeMm) + _bandReachMm : spec.BandLengthMm * 0.5) + 1;
                 break;
             case LesionPattern.SubcorticalPatchy:
             case LesionPattern.MultifocalPatchy:
@@ -68,6 +76,17 @@ internal sealed class LesionField
     /// <summary>Thickness of each line of the necrosis double-line rim, mm.</summary>
     public const double RimMm = 1.5;
 
+    /// <summary>Depth of the low-signal band's upper face below the bone surface, mm (below every model's cortex).</summary>
+    public const double BandTopMm = 1.5;
+
+    /// <summary>
+    /// Bound on how much the bone's first-order distance can exceed the true depth below its surface at band depths: the
+    /// smooth unions (blend radii up to 12 mm) and the quartic boxes make the first-order depth grow faster than the true
+    /// one (measured up to 1.4× under the tibial plateau), so a point whose first-order depth exceeds this factor times
+    /// the band's lower face (plus 2 mm) is certainly below the band.
+    /// </summary>
+    private const double BandRawDepthFactor = 2;
+
     public LesionSpec Spec => _spec;
 
     public int BoneIndex { get; }
@@ -86,7 +105,105 @@ internal sealed class LesionField
     /// Edema fraction of this lesion at <paramref name="p"/> (bone frame), given the depth below the bone surface;
     /// <paramref name="replacement"/> is set when a band or rim replaces the marrow there.
     /// </summary>
-    public double Evaluate(in Vector3D p, double depthMm, out Tissue replacement)
+    public double Evaluate(in Vector3D p, double depthMm, out Tissue replacement) => Evaluate(p, depthMm, Band(p, depthMm), out replacement);
+
+    /// <summary>
+    /// <see cref="Evaluate(in Vector3D, double, out Tissue)"/> and <see cref="ZeroMargin(in Vector3D, double)"/> of one point,
+    /// with the band's surface coordinates found once.
+    /// </summary>
+    public double Evaluate(in Vector3D p, double depthMm, out Tissue replacement, out double zeroMarginMm)
+    {
+        var band = Band(p, depthMm);
+        zeroMarginMm = ZeroMargin(p, depthMm, band);
+        return Evaluate(p, depthMm, band, out replacement);
+    }
+
+    /// <summary>
+    /// A distance (mm) within which this lesion is zero around <paramref name="p"/> (bone frame, at
+    /// <paramref name="depthMm"/> below the bone surface): no edema and no band or rim; 0 when the point is inside the
+    /// lesion's support or no such bound is known (the osteonecrosis rim). Same trust as the scene's clearance: the
+    /// depth is taken to change by at most the distance moved.
+    /// </summary>
+    public double ZeroMargin(in Vector3D p, double depthMm) => ZeroMargin(p, depthMm, Band(p, depthMm));
+
+    /// <summary>
+    /// Where a point lies relative to the low-signal band. The band is the layer of marrow from <see cref="BandTopMm"/> to
+    /// <see cref="BandTopMm"/> + thickness below the articular surface, measured along the surface normal (true depth, not
+    /// the shape's first-order distance, which is up to 1.4× too deep under the blended tibial plateau and rendered the
+    /// band thinner than specified), whose foot point on the surface lies within half the band length of the lesion's
+    /// surface point (so the length is measured along the surface, at every depth of the band).
+    /// </summary>
+    private BandPosition Band(in Vector3D p, double depthMm)
+    {
+        if (_bandReachMm <= 0)
+        {
+            return default;
+        }
+
+        var r = (p - _center).Length;
+        var outside = Math.Max(r - _bandReachMm, depthMm - _bandRawDepthLimitMm);
+        if (outside > 0)
+        {
+            return new BandPosition(false, outside);
+        }
+
+        var trueDepth = SurfaceFoot(p, out var foot);
+        var s = _spec;
+        var lateral = (foot - _center).Length;
+        var inBand = Math.Abs(trueDepth - _bandDepthMm) < 0.5 * s.BandThicknessMm && lateral < 0.5 * s.BandLengthMm;
+
+        // The depth is a distance (moves at most as far as the point); the foot moves up to R / (R − depth) times as far
+        // under a convex surface of radius R, so the lateral margin counts half.
+        var margin = Math.Max(Math.Abs(trueDepth - _bandDepthMm) - (0.5 * s.BandThicknessMm), 0.5 * (lateral - (0.5 * s.BandLengthMm)));
+        return new BandPosition(inBand, margin);
+    }
+
+    /// <summary>
+    /// Depth of <paramref name="p"/> below the bone surface along the surface normal, and the foot point: Newton
+    /// projection onto the zero set of the bone's distance function (x ← x − f ∇f / |∇f|², central differences).
+    /// </summary>
+    private double SurfaceFoot(in Vector3D p, out Vector3D foot)
+    {
+        const double h = 1e-3;
+        var shape = _bone.Shape;
+        var x = p;
+        for (var it = 0; it < 12; it++)
+        {
+            var f = shape.Distance(x);
+            if (Math.Abs(f) < 1e-6)
+            {
+                break;
+            }
+
+            var g = new Vector3D(
+                shape.Distance(x + new Vector3D(h, 0, 0)) - shape.Distance(x - new Vector3D(h, 0, 0)),
+                shape.Distance(x + new Vector3D(0, h, 0)) - shape.Distance(x - new Vector3D(0, h, 0)),
+                shape.Distance(x + new Vector3D(0, 0, h)) - shape.Distance(x - new Vector3D(0, 0, h))) * (0.5 / h);
+            var g2 = g.Dot(g);
+            if (!(g2 > 1e-12))
+            {
+                break;
+            }
+
+            x -= g * (f / g2);
+        }
+
+        foot = x;
+        return (p - x).Length;
+    }
+
+    private static (double ReachMm, double RawDepthLimitMm) BandLimits(LesionSpec spec)
+    {
+        if (!(spec.BandThicknessMm > 0))
+        {
+            return (0, 0);
+        }
+
+        var bottom = BandTopMm + spec.BandThicknessMm;
+        return ((0.5 * spec.BandLengthMm) + bottom + 1, (BandRawDepthFactor * bottom) + 2);
+    }
+
+    private double Evaluate(in Vector3D p, double depthMm, in BandPosition band, out Tissue replacement)
     {
         replacement = Tissue.Air;
         var s = _spec;
@@ -96,7 +213,7 @@ internal sealed class LesionField
             case LesionPattern.Subchondral:
             {
                 var r = (p - _center).Length;
-                if (s.BandThicknessMm > 0 && Math.Abs(depthMm - _bandDepthMm) < 0.5 * s.BandThicknessMm && r < 0.5 * s.BandLengthMm)
+                if (band.InBand)
                 {
                     replacement = Tissue.FractureBand;
                     return 0;
@@ -111,7 +228,7 @@ internal sealed class LesionField
                 var ab = _axisEnd - _center;
                 var t = Math.Clamp((p - _center).Dot(ab) / ab.Dot(ab), 0, 1);
                 var r = (p - (_center + (ab * t))).Length;
-                if (s.BandThicknessMm > 0 && Math.Abs(depthMm - _bandDepthMm) < 0.5 * s.BandThicknessMm && (p - _center).Length < 0.5 * s.BandLengthMm)
+                if (band.InBand)
                 {
                     replacement = Tissue.FractureBand;
                     return 0;
@@ -166,13 +283,7 @@ internal sealed class LesionField
         }
     }
 
-    /// <summary>
-    /// A distance (mm) within which this lesion is zero around <paramref name="p"/> (bone frame, at
-    /// <paramref name="depthMm"/> below the bone surface): no edema and no band or rim; 0 when the point is inside the
-    /// lesion's support or no such bound is known (the osteonecrosis rim). Same trust as the scene's clearance: the
-    /// depth is taken to change by at most the distance moved.
-    /// </summary>
-    public double ZeroMargin(in Vector3D p, double depthMm)
+    private double ZeroMargin(in Vector3D p, double depthMm, in BandPosition band)
     {
         var s = _spec;
         var halfEdge = 0.5 * Math.Max(s.EdgeWidthMm, 1e-3);
@@ -185,7 +296,7 @@ internal sealed class LesionField
                 margin = Math.Max(r - (s.SizeMm + halfEdge), depthMm - (s.DepthMm + halfEdge));
                 if (s.BandThicknessMm > 0)
                 {
-                    margin = Math.Min(margin, Math.Max(r - (0.5 * s.BandLengthMm), Math.Abs(depthMm - _bandDepthMm) - (0.5 * s.BandThicknessMm)));
+                    margin = Math.Min(margin, band.MarginMm);
                 }
 
                 break;
@@ -198,7 +309,7 @@ internal sealed class LesionField
                 margin = (p - (_center + (ab * t))).Length - (s.SizeMm + halfEdge);
                 if (s.BandThicknessMm > 0)
                 {
-                    margin = Math.Min(margin, Math.Max((p - _center).Length - (0.5 * s.BandLengthMm), Math.Abs(depthMm - _bandDepthMm) - (0.5 * s.BandThicknessMm)));
+                    margin = Math.Min(margin, band.MarginMm);
                 }
 
                 break;
@@ -315,4 +426,9 @@ internal sealed class LesionField
 
         return null;
     }
+
+    /// <summary>
+    /// A point relative to the band: whether it is band, and how far it can move without entering (or, inside, leaving) it.
+    /// </summary>
+    private readonly record struct BandPosition(bool InBand, double MarginMm);
 }

@@ -246,8 +246,8 @@ internal sealed class Scene
                     continue;
                 }
 
-                clearance = Math.Min(clearance, lesion.ZeroMargin(lp, depth));
-                var fi = lesion.Evaluate(lp, depth, out var rep);
+                var fi = lesion.Evaluate(lp, depth, out var rep, out var zeroMargin);
+                clearance = Math.Min(clearance, zeroMargin);
                 if (rep != Tissue.Air)
                 {
                     replaced = rep;
