@@ -8,7 +8,11 @@
 # The load average is printed before and after each phase: numbers taken under load are indicative only.
 # Environment: SIZES (default 320x320x30,512x512x40,384x384x200 for scipy; BenchmarkDotNet runs all three),
 # PYTHON (default /usr/bin/python3), NO_BUILD=1 (reuse the last Release build), KERNELS_ONLY=1 (only the kernel
-# benchmarks and scipy_kernels.py: threshold, histogram, Otsu, percentiles, statistics; ~1/3 of the time).
+# benchmarks and scipy_kernels.py: threshold, histogram, Otsu, percentiles, statistics; ~1/3 of the time),
+# BANDWIDTH=1 (also the chunked bandwidth probes imaging_peers_bandwidth.cs / .py: read-only floor, x > t and copy on
+# two threads and one, numpy's np.greater on one; ~2 minutes more).
+# scipy_kernels.py ends each size with the x > t bandwidth argument: our read-only SIMD sum of the same input on every
+# core (ThresholdBenchmarks.ReadOnlySum, the floor of any single pass) against half numpy's time.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-"$repo/artifacts/imaging-peers"}
@@ -42,6 +46,14 @@ dotnet run -c Release ${NO_BUILD:+--no-build} --project "$repo/benchmarks/BmeQua
     "$python" "$repo/benchmarks/scripts/scipy_filters.py" --results "$out/bdn/results" --sizes "$sizes" --repeats 3
     echo '```'
     load "after scipy filters"
+  fi
+  if [ -n "${BANDWIDTH:-}" ]; then
+    echo
+    echo '```'
+    dotnet run -c Release --file "$repo/benchmarks/scripts/imaging_peers_bandwidth.cs" -- 25
+    "$python" "$repo/benchmarks/scripts/imaging_peers_bandwidth.py" 25
+    echo '```'
+    load "after bandwidth probes"
   fi
 } | tee -a "$report"
 echo "written: $report" >&2
