@@ -66,7 +66,7 @@ internal static class SeriesAlignment
         var tr = refinement.Transform;
         var transformText = string.Create(
             CultureInfo.InvariantCulture,
-            $"rigid transform fluid→T1: translation ({tr.TranslationMm.X:F2}, {tr.TranslationMm.Y:F2}, {tr.TranslationMm.Z:F2}) mm (|t| {tr.TranslationMagnitudeMm:F2} mm) at the region centre, rotation {tr.RotationAngleDegrees:F2}° about ({tr.RotationAxis.X:F3}, {tr.RotationAxis.Y:F3}, {tr.RotationAxis.Z:F3}); {(double.IsNaN(refinement.MetricBefore) ? $"mutual information {-refinement.MetricAfter:F4} nats at the found pose (gain not evaluated: correction below the minimum)" : $"mutual information {-refinement.MetricBefore:F4} → {-refinement.MetricAfter:F4} nats ({100 * refinement.RelativeGain:F1} %)")} over the {refinement.RegionDescription}");
+            $"rigid transform fluid→T1: translation ({tr.TranslationMm.X:F2}, {tr.TranslationMm.Y:F2}, {tr.TranslationMm.Z:F2}) mm (|t| {tr.TranslationMagnitudeMm:F2} mm) at the region centre, rotation {tr.RotationAngleDegrees:F2}° about ({tr.RotationAxis.X:F3}, {tr.RotationAxis.Y:F3}, {tr.RotationAxis.Z:F3}); {(double.IsNaN(refinement.MetricBefore) ? $"mutual information {-refinement.MetricAfter:F4} nats at the found pose (gain not evaluated: correction below the minimum{(refinement.FinerLevelSkipped ? "; coarse level only: it moved the region by less than half the minimum, so the finer level was skipped" : "")})" : $"mutual information {-refinement.MetricBefore:F4} → {-refinement.MetricAfter:F4} nats ({100 * refinement.RelativeGain:F1} %)")} over the {refinement.RegionDescription}");
         var report = refinement.Applied
             ? new AlignmentReport(
                 "geometry+rigid",

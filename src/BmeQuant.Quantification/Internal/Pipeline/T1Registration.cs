@@ -13,6 +13,7 @@ namespace BmeQuant.Quantification.Internal.Pipeline;
 /// <param name="CorrectionRmsMm">RMS displacement of <paramref name="Transform"/> over the registration region: the misalignment the geometry left, as the registration sees it.</param>
 /// <param name="RepeatabilityRmsMm">RMS displacement between <paramref name="Transform"/> and a second registration started 1 mm / 1° away with other samples: the residual misalignment estimate after refinement; NaN when not evaluated.</param>
 /// <param name="RegionDescription">The crop registered, in words.</param>
+/// <param name="FinerLevelSkipped">True when the coarse level moved the region by less than half the minimum correction, so the finer level was not run (the geometry agrees; <paramref name="CorrectionRmsMm"/> is the coarse level's).</param>
 internal sealed record T1RegistrationOutcome(
     RigidTransform Transform,
     bool Applied,
@@ -20,7 +21,8 @@ internal sealed record T1RegistrationOutcome(
     double MetricAfter,
     double CorrectionRmsMm,
     double RepeatabilityRmsMm,
-    string RegionDescription)
+    string RegionDescription,
+    bool FinerLevelSkipped = false)
 {
     /// <summary>Relative improvement of the metric (mutual information gained / MI before); NaN when not evaluated.</summary>
     public double RelativeGain => double.IsNaN(MetricBefore) ? double.NaN : Math.Abs(MetricBefore) > 0 ? (MetricBefore - MetricAfter) / Math.Abs(MetricBefore) : 0;
@@ -29,7 +31,10 @@ internal sealed record T1RegistrationOutcome(
 /// <summary>
 /// Rigid refinement of the T1-to-fluid alignment: Mattes mutual information (the series differ in contrast) on a
 /// crop around the bones (or the overlap of the two fields of view when no bone map is known yet), downsampled to
-/// about twice the fluid-sensitive series' finest spacing, two pyramid levels. The refinement is used only when it
+/// about twice the fluid-sensitive series' finest spacing, two pyramid levels (built in one sweep of each crop); the
+/// finer level runs only when the coarse one moved the region by at least half of
+/// <see cref="AnalysisOptions.RegistrationMinimumCorrectionMm"/> (otherwise the geometry agrees and the coarse level's
+/// correction is reported as the residual). The refinement is used only when it
 /// improves mutual information by <see cref="AnalysisOptions.RegistrationMinimumGain"/> and moves the region by
 /// more than <see cref="AnalysisOptions.RegistrationMinimumCorrectionMm"/>; otherwise the geometry stands.
 /// </summary>
@@ -81,6 +86,7 @@ internal static class T1Registration
             MinimumStepMm = 0.01,
             MaximumIterationsPerLevel = 100,
             MaxDegreeOfParallelism = options.MaxDegreeOfParallelism,
+            SkipFinerLevelsBelowMm = options.RegistrationMinimumCorrectionMm / 2,
         };
 
         RigidRegistrationResult result;
@@ -106,7 +112,7 @@ internal static class T1Registration
                 notes.Add(string.Create(CultureInfo.InvariantCulture, $"Rigid refinement of T1 proposed an implausible movement ({transform.TranslationMagnitudeMm:F1} mm, {transform.RotationAngleDegrees:F1}°; limits {MaximumTranslationMm} mm, {MaximumRotationDegrees}°) and was not applied."));
             }
 
-            return new T1RegistrationOutcome(transform, false, double.NaN, result.FinalMetricValue, correction, double.NaN, regionText);
+            return new T1RegistrationOutcome(transform, false, double.NaN, result.FinalMetricValue, correction, double.NaN, regionText, result.Levels.Count < baseOptions.ShrinkFactors.Count);
         }
 
         double before;
