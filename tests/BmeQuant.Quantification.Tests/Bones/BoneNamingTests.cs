@@ -39,6 +39,43 @@ public class BoneNamingTests
         Assert.Equal("RightIlium", roles[3]);
     }
 
+    /// <summary>
+    /// Centroids (LPS mm) and volumes of the automatic bones on real scan 3002: the right ilium, a larger piece of fat
+    /// behind and 100 mm below the joints, the left ilium, and a small posterior piece. Three largest ordered by X
+    /// would call the fat "Sacrum" and the left ilium "LeftIlium" only by luck; the ilia are the mirrored pair.
+    /// </summary>
+    [Fact]
+    public void Assign_SacroiliacJointWithDecoys_IliaAreTheMirroredPairAndNoFalseSacrum()
+    {
+        List<string> notes = [];
+        var roles = BoneNaming.Assign([B(1, 25_700, -57, 68, 161), B(2, 7_400, 38, 93, 63), B(3, 2_250, 96, 37, 150), B(4, 1_200, 25, 100, 72)], Anatomy.SacroiliacJoint, notes);
+        Assert.Equal("RightIlium", roles[1]);
+        Assert.Equal("LeftIlium", roles[3]);
+        Assert.False(roles.ContainsKey(2));
+        Assert.False(roles.ContainsKey(4));
+        Assert.Contains(notes, n => n.Contains("No sacrum", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Assign_SacroiliacJointMirroredWithPatientLeftAtNegativeIndex_SidesFromPatientX()
+    {
+        // The sacrum lies between the ilia and level with them; a piece far below is not taken for it.
+        var roles = BoneNaming.Assign([B(1, 60_000, -5, 20, 10), B(2, 50_000, 80, 30, 0), B(3, 45_000, -75, 25, 5), B(4, 55_000, 0, 20, -80)], Anatomy.SacroiliacJoint, []);
+        Assert.Equal("Sacrum", roles[1]);
+        Assert.Equal("LeftIlium", roles[2]);
+        Assert.Equal("RightIlium", roles[3]);
+        Assert.False(roles.ContainsKey(4));
+    }
+
+    [Fact]
+    public void Assign_SacroiliacJointWithoutMirroredPair_NumbersBones()
+    {
+        List<string> notes = [];
+        var roles = BoneNaming.Assign([B(1, 60_000, -5, 20, 10), B(2, 50_000, 80, 30, 100)], Anatomy.SacroiliacJoint, notes);
+        Assert.Empty(roles);
+        Assert.Contains(notes, n => n.Contains("numbered", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Apply_UnknownAnatomy_NumbersBonesLargestFirst()
     {

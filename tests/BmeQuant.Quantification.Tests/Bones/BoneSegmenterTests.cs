@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using BmeQuant.Imaging;
 using BmeQuant.Imaging.Filters;
 using BmeQuant.Phantoms;
 using BmeQuant.Quantification.Internal;
+using BmeQuant.Quantification.Internal.Bones;
 
 namespace BmeQuant.Quantification.Tests.Bones;
 
@@ -42,9 +44,9 @@ public class BoneSegmenterTests(ITestOutputHelper output)
     [MemberData(nameof(DiceFloors))]
     public void Segment_Phantom_BoneNamedAndDiceAboveFloor(PhantomAnatomy anatomy, string bone, double floor)
     {
-        var (c, labels, names) = Segment(anatomy);
-        Assert.Contains(bone, names.Values);
-        var dice = BonePhantoms.Dice(labels, names, c.Fluid.BoneLabels, c.BoneNames, bone);
+        var s = Segment(anatomy);
+        Assert.Contains(bone, s.Names.Values);
+        var dice = BonePhantoms.Dice(s.Labels, s.Names, s.Case.Fluid.BoneLabels, s.Case.BoneNames, bone);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{anatomy} {bone}: Dice {dice:F3} (floor {floor})"));
         Assert.True(dice >= floor, string.Create(CultureInfo.InvariantCulture, $"{anatomy} {bone}: Dice {dice:F3} < {floor}"));
     }
@@ -56,12 +58,12 @@ public class BoneSegmenterTests(ITestOutputHelper output)
     [InlineData(PhantomAnatomy.Sacroiliac)]
     public void Segment_Phantom_EveryNameIsAPhantomBoneOrNumbered(PhantomAnatomy anatomy)
     {
-        var (c, labels, names) = Segment(anatomy);
-        Assert.All(names.Values, n => Assert.True(c.BoneNames.Contains(n) || n.StartsWith("bone ", StringComparison.Ordinal), n));
-        Assert.Equal(names.Count, names.Values.Distinct().Count());
+        var s = Segment(anatomy);
+        Assert.All(s.Names.Values, n => Assert.True(s.Case.BoneNames.Contains(n) || n.StartsWith("bone ", StringComparison.Ordinal), n));
+        Assert.Equal(s.Names.Count, s.Names.Values.Distinct().Count());
 
         // Every label in the map is named.
-        Assert.All(labels.Data.Where(v => v > 0).Distinct(), v => Assert.True(names.ContainsKey(v), $"label {v} unnamed"));
+        Assert.All(s.Labels.Data.Where(v => v > 0).Distinct(), v => Assert.True(s.Names.ContainsKey(v), $"label {v} unnamed"));
     }
 
     /// <summary>
@@ -77,14 +79,14 @@ public class BoneSegmenterTests(ITestOutputHelper output)
     [InlineData(PhantomAnatomy.Sacroiliac, 0.95)]
     public void Segment_PhantomWithEdema_TruthEdemaInsideTheBones(PhantomAnatomy anatomy, double floor)
     {
-        var (c, labels, _) = Segment(anatomy);
+        var s = Segment(anatomy);
         long edema = 0, inside = 0;
-        for (var i = 0; i < labels.Length; i++)
+        for (var i = 0; i < s.Labels.Length; i++)
         {
-            if (c.Fluid.EdemaFraction.Data[i] >= 0.5)
+            if (s.Case.Fluid.EdemaFraction.Data[i] >= 0.5)
             {
                 edema++;
-                inside += labels.Data[i] > 0 ? 1 : 0;
+                inside += s.Labels.Data[i] > 0 ? 1 : 0;
             }
         }
 
@@ -106,25 +108,9 @@ public class BoneSegmenterTests(ITestOutputHelper output)
     [InlineData(PhantomAnatomy.Sacroiliac, 0.5)]
     public void Segment_Phantom_FatAwayFromBonesNotLabelled(PhantomAnatomy anatomy, double limitMl)
     {
-        var (c, labels, _) = Segment(anatomy);
-        var truthBone = c.Fluid.BoneLabels.CreateLike<byte>();
-        for (var i = 0; i < truthBone.Length; i++)
-        {
-            truthBone.Data[i] = (byte)(c.Fluid.BoneLabels.Data[i] > 0 ? 1 : 0);
-        }
-
-        var toBone = DistanceTransform.OutsideMm(truthBone);
-        var fatT1 = 0.5 * (c.T1.TissueSignals["YellowMarrow"] + c.T1.TissueSignals["Muscle"]);
-        long falseFat = 0;
-        for (var i = 0; i < labels.Length; i++)
-        {
-            if (labels.Data[i] > 0 && toBone.Data[i] > 3 && c.T1OnFluidGrid.Data[i] > fatT1)
-            {
-                falseFat++;
-            }
-        }
-
-        var ml = falseFat * labels.Geometry.VoxelVolumeMm3 / 1000;
+        var s = Segment(anatomy);
+        var fatT1 = 0.5 * (s.Case.T1.TissueSignals["YellowMarrow"] + s.Case.T1.TissueSignals["Muscle"]);
+        var ml = s.LabelledMl(i => s.DistanceToTruthBoneMm.Data[i] > 3 && s.Case.T1OnFluidGrid.Data[i] > fatT1);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{anatomy}: {ml:F2} mL of fat labelled bone"));
         Assert.True(ml <= limitMl, string.Create(CultureInfo.InvariantCulture, $"{anatomy}: {ml:F2} mL of fat > 3 mm from any bone labelled bone (limit {limitMl} mL)"));
     }
@@ -141,23 +127,54 @@ public class BoneSegmenterTests(ITestOutputHelper output)
     [InlineData(PhantomAnatomy.Sacroiliac, 0.3)]
     public void Segment_PhantomWithEdema_LittleTissueOutsideTheBonesLabelled(PhantomAnatomy anatomy, double limitMl)
     {
-        var (c, labels, _) = Segment(anatomy);
-        var truthBone = c.Fluid.BoneLabels.CreateLike<byte>();
-        for (var i = 0; i < truthBone.Length; i++)
-        {
-            truthBone.Data[i] = (byte)(c.Fluid.BoneLabels.Data[i] > 0 ? 1 : 0);
-        }
-
-        var toBone = DistanceTransform.OutsideMm(truthBone);
-        long outside = 0;
-        for (var i = 0; i < labels.Length; i++)
-        {
-            outside += labels.Data[i] > 0 && toBone.Data[i] > 1.5 ? 1 : 0;
-        }
-
-        var ml = outside * labels.Geometry.VoxelVolumeMm3 / 1000;
+        var s = Segment(anatomy);
+        var ml = s.LabelledMl(i => s.DistanceToTruthBoneMm.Data[i] > 1.5);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{anatomy}: {ml:F2} mL labelled bone > 1.5 mm from every phantom bone"));
         Assert.True(ml <= limitMl, string.Create(CultureInfo.InvariantCulture, $"{anatomy}: {ml:F2} mL labelled bone > 1.5 mm from every phantom bone (limit {limitMl} mL)"));
+    }
+
+    /// <summary>The phantoms' fluid-sensitive series null fat: their levels follow the two-series rule, never the T1-led one.</summary>
+    [Theory]
+    [InlineData(PhantomAnatomy.Knee)]
+    [InlineData(PhantomAnatomy.Hip)]
+    [InlineData(PhantomAnatomy.Ankle)]
+    [InlineData(PhantomAnatomy.Sacroiliac)]
+    public void MeasureLevels_PhantomWithFatNulled_TwoSeriesRule(PhantomAnatomy anatomy)
+    {
+        var c = BonePhantoms.Get(anatomy);
+        var levels = MarrowBoneSegmenter.MeasureLevels(c.Fluid.Image, c.T1OnFluidGrid);
+        Assert.False(levels.T1Led);
+        Assert.True(levels.FatFluid < levels.SoftFluid, $"fat {levels.FatFluid:G4} vs soft tissue {levels.SoftFluid:G4} on the fluid-sensitive series");
+    }
+
+    /// <summary>
+    /// Incomplete fat suppression (clinical STIR): fat brighter than muscle on the fluid-sensitive series, marrow between
+    /// muscle and fat on both. Levels are T1-led: muscle from the T1 mode, fat from the brightest tenth, and marrow's T1
+    /// lies inside the band while muscle and fat lie outside it; fluid stays above the fluid-sensitive ceiling.
+    /// </summary>
+    [Fact]
+    public void MeasureLevels_FatBrighterThanMuscleOnStir_T1LedBandHoldsMarrowOnly()
+    {
+        var g = new ImageGeometry(40, 40, 4, 0.6, 0.6, 3.3);
+        var t1 = new Volume<float>(g);
+        var fluid = new Volume<float>(g);
+        var random = new Random(6);
+        for (var i = 0; i < t1.Length; i++)
+        {
+            // 10 % air, 46 % muscle, 2 % fluid, 20 % marrow, 22 % fat; 3 % noise.
+            var u = (i * 7919 % 100) / 100.0;
+            var (a, b) = u < 0.10 ? (5.0, 5.0) : u < 0.56 ? (600.0, 300.0) : u < 0.58 ? (700.0, 1500.0) : u < 0.78 ? (1000.0, 400.0) : (1600.0, 530.0);
+            t1.Data[i] = (float)(a * (1 + (0.03 * ((2 * random.NextDouble()) - 1))));
+            fluid.Data[i] = (float)(b * (1 + (0.03 * ((2 * random.NextDouble()) - 1))));
+        }
+
+        var levels = MarrowBoneSegmenter.MeasureLevels(fluid, t1);
+        Assert.True(levels.T1Led);
+        Assert.InRange(levels.SoftT1, 560, 640);
+        Assert.InRange(levels.FatT1, 1500, 1700);
+        Assert.True(levels.MarrowT1Threshold > 620 && levels.MarrowT1Threshold < 970, $"marrow T1 floor {levels.MarrowT1Threshold:G4}");
+        Assert.True(levels.MarrowT1Ceiling > 1030 && levels.MarrowT1Ceiling < 1550, $"marrow T1 ceiling {levels.MarrowT1Ceiling:G4}");
+        Assert.True(levels.MarrowFluidThreshold > 412 && levels.MarrowFluidThreshold < 1450, $"marrow fluid-sensitive ceiling {levels.MarrowFluidThreshold:G4}");
     }
 
     [Fact]
@@ -218,13 +235,38 @@ public class BoneSegmenterTests(ITestOutputHelper output)
         Assert.True(femur.EdemaVolumeMm3 >= 0.9 * auto.Total.EdemaVolumeMm3, "The lesion lies in the femur.");
     }
 
-    private static (BonePhantoms.Case Case, Volume<int> Labels, IReadOnlyDictionary<int, string> Names) Segment(PhantomAnatomy anatomy)
-    {
-        var c = BonePhantoms.Get(anatomy);
-        var (labels, names) = s_results.GetOrAdd(anatomy, _ => new Lazy<(Volume<int>, IReadOnlyDictionary<int, string>)>(() =>
-            BoneSegmenter.Segment(c.Fluid.Image, c.T1OnFluidGrid, c.Anatomy, AnalysisOptions.Default, [], CancellationToken.None))).Value;
-        return (c, labels, names);
-    }
+    /// <summary>The phantom's automatic segmentation, computed once per anatomy and shared by every test here.</summary>
+    private static Segmented Segment(PhantomAnatomy anatomy) =>
+        s_results.GetOrAdd(anatomy, a => new Lazy<Segmented>(() => Segmented.Create(a), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<PhantomAnatomy, Lazy<(Volume<int>, IReadOnlyDictionary<int, string>)>> s_results = new();
+    private static readonly ConcurrentDictionary<PhantomAnatomy, Lazy<Segmented>> s_results = new();
+
+    /// <summary>One phantom, its automatic bones and names, and the distance (mm) from every voxel to the nearest phantom bone.</summary>
+    private sealed record Segmented(BonePhantoms.Case Case, Volume<int> Labels, IReadOnlyDictionary<int, string> Names, Volume<float> DistanceToTruthBoneMm)
+    {
+        public static Segmented Create(PhantomAnatomy anatomy)
+        {
+            var c = BonePhantoms.Get(anatomy);
+            var (labels, names) = BoneSegmenter.Segment(c.Fluid.Image, c.T1OnFluidGrid, c.Anatomy, AnalysisOptions.Default, [], CancellationToken.None);
+            var truthBone = c.Fluid.BoneLabels.CreateLike<byte>();
+            for (var i = 0; i < truthBone.Length; i++)
+            {
+                truthBone.Data[i] = (byte)(c.Fluid.BoneLabels.Data[i] > 0 ? 1 : 0);
+            }
+
+            return new Segmented(c, labels, names, DistanceTransform.OutsideMm(truthBone));
+        }
+
+        /// <summary>Volume in mL of the voxels labelled bone that satisfy <paramref name="where"/> (flat index).</summary>
+        public double LabelledMl(Func<int, bool> where)
+        {
+            long count = 0;
+            for (var i = 0; i < Labels.Length; i++)
+            {
+                count += Labels.Data[i] > 0 && where(i) ? 1 : 0;
+            }
+
+            return count * Labels.Geometry.VoxelVolumeMm3 / 1000;
+        }
+    }
 }

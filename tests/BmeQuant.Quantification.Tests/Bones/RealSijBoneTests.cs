@@ -1,27 +1,39 @@
 using System.Globalization;
 using System.Text;
+using BmeQuant.Imaging;
 using BmeQuant.Imaging.IO;
-using BmeQuant.Quantification.Internal;
+using BmeQuant.Imaging.Statistics;
+using BmeQuant.Quantification.Internal.Bones;
 using BmeQuant.Testing;
 
 namespace BmeQuant.Quantification.Tests.Bones;
 
 /// <summary>
-/// Automatic bones on the real sacroiliac scans (BMEQUANT_REAL_SIJ) against the reader's bone region mask (the
-/// region a reader searched: sacrum and ilia around the joints, not every bone voxel): the Dice of the union of our
-/// bones with the region is printed per subject. On these scans the sacral and iliac marrow is about as bright as
-/// muscle on T1 and as dark as muscle on STIR (red marrow, low T1 contrast), so the fatty-marrow method finds fat
-/// (interosseous ligament fat, subcutaneous fat) rather than bone. Measured 2026-11-29: 1007 Dice 0.085 (36 pieces),
-/// 1012 no bone found, 3002 Dice 0.039; mean 0.041 with "none" as 0. The floor is a regression floor, far below the
-/// phantoms' ≥ 0.9: automatic bones are not usable on real sacroiliac scans yet (give --bone-mask).
+/// Analysis without any mask on the real sacroiliac scans (BMEQUANT_REAL_SIJ): automatic bones against the readers'
+/// region mask (sacrum and ilia around the joints), the bones' names against the patient sides, and the edema's
+/// agreement with the readers. One analysis per subject; the table is printed and written to the test output folder.
+/// <para>
+/// These scans' STIR leaves fat brighter than muscle and their marrow is intermediate on T1 (between muscle and
+/// fat), so marrow is found by T1 alone (<c>TissueLevels.T1Led</c>). Before that rule (2026-11-29) the automatic
+/// bones had Dice 0.041 against the region (1007 0.085, 1012 none, 3002 0.039). Measured 2026-11-30 with it:
+/// Dice 0.43 / 0.27 / 0.27 (mean 0.32), region covered 36 % / 17 % / 18 % (mean 0.23): the ilia are found and named
+/// on their sides in every subject; the sacrum, whose marrow touches the fat around it without a visible cortex in
+/// 3.3 mm slices, is not found. Floors sit below those measurements.
+/// </para>
 /// </summary>
 public class RealSijBoneTests(ITestOutputHelper output)
 {
-    /// <summary>Mean Dice (no bone found = 0) under which the test fails.</summary>
-    private const double MeanDiceFloor = 0.03;
+    /// <summary>Mean Dice of the union of the automatic bones with the region mask under which the test fails (measured 0.32).</summary>
+    private const double MeanDiceFloor = 0.28;
+
+    /// <summary>Mean fraction of the region mask inside the automatic bones under which the test fails (measured 0.23).</summary>
+    private const double MeanRegionCoveredFloor = 0.2;
+
+    /// <summary>A named bone must lie mostly inside the readers' region (fraction of its voxels).</summary>
+    private const double NamedBoneInsideRegion = 0.5;
 
     [Fact]
-    public void Segment_RealSij_PrintsDiceAgainstRegionMaskAndMeanAboveFloor()
+    public void Analyze_RealSijWithoutMasks_BonesOverlapRegionNamedOnTheirSidesAndAgreementPrinted()
     {
         var subjects = RealSijTests.Subjects();
         if (subjects.Count == 0)
@@ -29,40 +41,121 @@ public class RealSijBoneTests(ITestOutputHelper output)
             Assert.Skip("Real SIJ scans not found (set BMEQUANT_REAL_SIJ).");
         }
 
-        var sb = new StringBuilder("subject  Dice-vs-region  bones\n");
-        var dices = new List<double>();
+        var sb = new StringBuilder("subject  Dice-vs-region  region-covered  precision  reader-edema-in-bones  edema-Dice-vs-readers  readers-mutual  ratio  bones\n");
+        var rows = new List<(double Dice, double Covered, double EdemaDice, double Readers)>();
+        var failures = new List<string>();
         foreach (var dir in subjects)
         {
+            var subject = Path.GetFileName(dir);
             var stir = NiftiReader.ReadFloat(Path.Combine(dir, "stir.nii.gz"));
             var t1 = NiftiReader.ReadFloat(Path.Combine(dir, "t1.nii.gz"));
+
+            // Same voxel grid here (T1 and STIR of one acquisition plan): the levels read both arrays voxel by voxel.
+            if (stir.Length == t1.Length && !MarrowBoneSegmenter.MeasureLevels(stir, t1).T1Led)
+            {
+                failures.Add($"{subject}: levels not T1-led although fat is not suppressed below muscle on STIR.");
+            }
+
+            var input = new StudyInput(stir, t1) { Anatomy = Anatomy.SacroiliacJoint };
+            var findings = EdemaAnalyzer.Analyze(input, AnalysisOptions.Default, TestContext.Current.CancellationToken);
+            Assert.Equal("automatic", findings.Inputs.BoneLabels);
+            var labels = findings.Masks.Bones;
             var region = NiftiReader.ReadMask(Path.Combine(dir, "region.nii.gz"));
-            string line;
-            try
+            var union = labels.CreateLike<byte>();
+            for (var i = 0; i < union.Length; i++)
             {
-                var (labels, names) = BoneSegmenter.Segment(stir, t1, Anatomy.SacroiliacJoint, AnalysisOptions.Default, [], TestContext.Current.CancellationToken);
-                var union = labels.CreateLike<byte>();
-                for (var i = 0; i < union.Length; i++)
-                {
-                    union.Data[i] = (byte)(labels.Data[i] > 0 ? 1 : 0);
-                }
-
-                var dice = RealSijTests.Dice(union, region);
-                dices.Add(dice);
-                line = string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(dir),-8} {dice,14:F3}  {names.Count}");
-            }
-            catch (QuantificationException e)
-            {
-                Assert.Contains("fluid-sensitive", e.Message, StringComparison.Ordinal);
-                line = $"{Path.GetFileName(dir),-8} {"-",14}  none: {e.Message}";
-                dices.Add(0);
+                union.Data[i] = (byte)(labels.Data[i] > 0 ? 1 : 0);
             }
 
-            sb.AppendLine(line);
+            var (inter, bones, inRegion) = Overlap(union, region);
+            var dice = 2.0 * inter / (bones + inRegion);
+            var covered = (double)inter / inRegion;
+            var readers = Directory.GetFiles(dir, "edema_*.nii.gz").Order(StringComparer.Ordinal).Select(NiftiReader.ReadMask).ToList();
+            var edemaInBones = readers.Average(r => { var (a, b, _) = Overlap(r, union); return b == 0 ? 1 : (double)a / b; });
+            var edemaDice = readers.Average(r => ReaderAgreement.Dice(findings.Masks.Edema, r));
+            var mutual = ReaderAgreement.ReadersMutualDice(dir, readers);
+            rows.Add((dice, covered, edemaDice, mutual));
+            var named = findings.Bones.Where(b => b.Label > 0).Select(b => b.Name).ToList();
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{subject,-8} {dice,14:F3} {covered,15:F3} {(double)inter / Math.Max(1, bones),10:F3} {edemaInBones,22:F3} {edemaDice,22:F3} {mutual,15:F3} {edemaDice / mutual,6:F2}  {string.Join(", ", named)}");
+            failures.AddRange(CheckNames(subject, labels, findings.Bones, region));
         }
 
-        var mean = dices.Average();
-        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"mean     {mean,14:F3}  (floor {MeanDiceFloor})"));
+        var mean = (Dice: rows.Average(r => r.Dice), Covered: rows.Average(r => r.Covered), Edema: rows.Average(r => r.EdemaDice), Readers: rows.Average(r => r.Readers));
+        sb.AppendLine(CultureInfo.InvariantCulture, $"mean     {mean.Dice,14:F3} {mean.Covered,15:F3} {"",10} {"",22} {mean.Edema,22:F3} {mean.Readers,15:F3} {mean.Edema / mean.Readers,6:F2}  (floors: Dice {MeanDiceFloor}, covered {MeanRegionCoveredFloor})");
         output.WriteLine(sb.ToString());
-        Assert.True(mean >= MeanDiceFloor, string.Create(CultureInfo.InvariantCulture, $"Mean Dice of the automatic bones against the region masks {mean:F3} < {MeanDiceFloor}."));
+        File.WriteAllText(Path.Combine(TestPaths.NewOutputFolder("real-sij-bones"), "table.txt"), sb.ToString());
+        Assert.Empty(failures);
+        Assert.True(mean.Dice >= MeanDiceFloor, string.Create(CultureInfo.InvariantCulture, $"Mean Dice of the automatic bones against the region masks {mean.Dice:F3} < {MeanDiceFloor}."));
+        Assert.True(mean.Covered >= MeanRegionCoveredFloor, string.Create(CultureInfo.InvariantCulture, $"Mean fraction of the region masks inside the automatic bones {mean.Covered:F3} < {MeanRegionCoveredFloor}."));
+    }
+
+    /// <summary>
+    /// Both ilia named; each named bone mostly inside the region; the left ilium on the patient's left (+X in LPS) of
+    /// the region's centroid and the right ilium on its right; a sacrum, when named, between them.
+    /// </summary>
+    private static IEnumerable<string> CheckNames(string subject, Volume<int> labels, IReadOnlyList<RegionFindings> bones, Volume<byte> region)
+    {
+        var g = labels.Geometry;
+        var regionCentre = Lps(g, LabelStatistics.CentroidIndex(region)!.Value);
+        var centres = new Dictionary<string, Vector3D>();
+        foreach (var name in new[] { "LeftIlium", "RightIlium", "Sacrum" })
+        {
+            if (bones.FirstOrDefault(b => b.Name == name) is not { } bone)
+            {
+                if (name != "Sacrum")
+                {
+                    yield return $"{subject}: no {name} named.";
+                }
+
+                continue;
+            }
+
+            var mask = labels.CreateLike<byte>();
+            for (var i = 0; i < mask.Length; i++)
+            {
+                mask.Data[i] = (byte)(labels.Data[i] == bone.Label ? 1 : 0);
+            }
+
+            var (inter, size, _) = Overlap(mask, region);
+            if (inter < NamedBoneInsideRegion * size)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture, $"{subject}: {name} lies {(double)inter / size:P0} inside the readers' region (< {NamedBoneInsideRegion:P0}).");
+            }
+
+            centres[name] = Lps(g, LabelStatistics.CentroidIndex(mask)!.Value);
+        }
+
+        if (centres.TryGetValue("LeftIlium", out var left) && left.X <= regionCentre.X)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"{subject}: LeftIlium centroid X {left.X:F1} mm is not on the patient's left of the region centroid ({regionCentre.X:F1} mm).");
+        }
+
+        if (centres.TryGetValue("RightIlium", out var right) && right.X >= regionCentre.X)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"{subject}: RightIlium centroid X {right.X:F1} mm is not on the patient's right of the region centroid ({regionCentre.X:F1} mm).");
+        }
+
+        if (centres.TryGetValue("Sacrum", out var sacrum) && (sacrum.X <= right.X || sacrum.X >= left.X))
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"{subject}: Sacrum centroid X {sacrum.X:F1} mm is not between the ilia.");
+        }
+    }
+
+    private static Vector3D Lps(ImageGeometry g, Vector3D index) => g.TransformIndexToPhysicalPoint(index.X, index.Y, index.Z);
+
+    /// <summary>Voxels in both masks, in <paramref name="a"/>, in <paramref name="b"/>.</summary>
+    private static (long Both, long A, long B) Overlap(Volume<byte> a, Volume<byte> b)
+    {
+        long both = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            var x = a.Data[i] != 0;
+            var y = b.Data[i] != 0;
+            na += x ? 1 : 0;
+            nb += y ? 1 : 0;
+            both += x && y ? 1 : 0;
+        }
+
+        return (both, na, nb);
     }
 }

@@ -12,6 +12,18 @@ namespace BmeQuant.Quantification.Internal.Bones;
 /// </summary>
 internal static class BoneNaming
 {
+    /// <summary>Least distance along X (left–right) between the centroids of the two ilia.</summary>
+    public const double IliumSeparationMm = 40;
+
+    /// <summary>Of the mirrored pairs whose smaller bone reaches this fraction of the largest such pair's, the widest apart are the ilia.</summary>
+    public const double IliumPairSizeFraction = 0.25;
+
+    /// <summary>Greatest offset along Y and Z between the centroids of the two ilia.</summary>
+    public const double IliumMirrorMm = 40;
+
+    /// <summary>Greatest offset along Y and Z between the sacrum's centroid and the ilia's mean centroid.</summary>
+    public const double SacrumLevelMm = 30;
+
     /// <summary>Canonical bone names of a joint, in label order.</summary>
     public static IReadOnlyList<string> Canonical(Anatomy anatomy) => anatomy switch
     {
@@ -104,14 +116,9 @@ internal static class BoneNaming
                 AssignAnkle(free, Take, notes);
                 break;
 
-            case Anatomy.SacroiliacJoint when free.Count >= 3:
-            {
-                var three = free.Take(3).OrderBy(b => b.CentroidLps.X).ToList();
-                Take(three[0], "RightIlium");
-                Take(three[1], "Sacrum");
-                Take(three[2], "LeftIlium");
+            case Anatomy.SacroiliacJoint when free.Count >= 2:
+                AssignSacroiliac(free, Take, notes);
                 break;
-            }
 
             case Anatomy.Unknown:
                 break;
@@ -122,6 +129,58 @@ internal static class BoneNaming
         }
 
         return roles;
+    }
+
+    /// <summary>
+    /// Sacroiliac joints: the ilia are a pair of bones on opposite sides (centroids at least
+    /// <see cref="IliumSeparationMm"/> apart along X) that mirror each other (centroids within
+    /// <see cref="IliumMirrorMm"/> along Y and Z: the joints are symmetric); of the pairs whose smaller bone reaches
+    /// <see cref="IliumPairSizeFraction"/> of the largest pair's, the widest apart (the sacrum and one ilium also mirror
+    /// each other, closer together). The left ilium is the one at +X (patient left). The sacrum is the largest remaining bone between them (at least 10 mm from each along X), level
+    /// with them (within <see cref="SacrumLevelMm"/> of their mean along Y and Z) and at least half the smaller
+    /// ilium's volume. Fat or soft tissue taken for bone elsewhere (behind the spine, below the joints) fits neither
+    /// role and stays numbered.
+    /// </summary>
+    private static void AssignSacroiliac(List<BoneCandidate> free, Func<BoneCandidate, string, BoneCandidate> take, List<string> notes)
+    {
+        var pairs = new List<(BoneCandidate Right, BoneCandidate Left, double Size, double Separation)>();
+        for (var a = 0; a < free.Count; a++)
+        {
+            for (var b = a + 1; b < free.Count; b++)
+            {
+                var (p, q) = (free[a].CentroidLps, free[b].CentroidLps);
+                if (Math.Abs(p.X - q.X) >= IliumSeparationMm && Math.Abs(p.Y - q.Y) <= IliumMirrorMm && Math.Abs(p.Z - q.Z) <= IliumMirrorMm)
+                {
+                    var (right, left) = p.X < q.X ? (free[a], free[b]) : (free[b], free[a]);
+                    pairs.Add((right, left, Math.Min(free[a].VolumeMm3, free[b].VolumeMm3), Math.Abs(p.X - q.X)));
+                }
+            }
+        }
+
+        if (pairs.Count == 0)
+        {
+            notes.Add($"No pair of bones on opposite sides at the same level was found among the {free.Count} sacroiliac bones: bones are numbered, not named.");
+            return;
+        }
+
+        // The widest of the substantial pairs (a sacrum and one ilium also mirror each other, closer together).
+        var largest = pairs.Max(p => p.Size);
+        var ilia = pairs.Where(p => p.Size >= IliumPairSizeFraction * largest).MaxBy(p => p.Separation);
+        take(ilia.Right, "RightIlium");
+        take(ilia.Left, "LeftIlium");
+        var (r, l) = (ilia.Right.CentroidLps, ilia.Left.CentroidLps);
+        var mid = 0.5 * (r + l);
+        var minimum = 0.5 * Math.Min(ilia.Right.VolumeMm3, ilia.Left.VolumeMm3);
+        if (free.FirstOrDefault(b => b.CentroidLps.X >= r.X + 10 && b.CentroidLps.X <= l.X - 10
+            && Math.Abs(b.CentroidLps.Y - mid.Y) <= SacrumLevelMm && Math.Abs(b.CentroidLps.Z - mid.Z) <= SacrumLevelMm
+            && b.VolumeMm3 >= minimum) is { } sacrum)
+        {
+            take(sacrum, "Sacrum");
+        }
+        else
+        {
+            notes.Add("No sacrum found between the ilia (no bone there at their level of at least half the smaller ilium's volume).");
+        }
     }
 
     private static void AssignAnkle(List<BoneCandidate> free, Func<BoneCandidate, string, BoneCandidate> take, List<string> notes)

@@ -14,20 +14,40 @@ namespace BmeQuant.Quantification.Internal.Bones;
 /// <param name="FatFluid">Median fluid-sensitive signal of the same fat-like voxels.</param>
 internal sealed record TissueLevels(double AirT1, double SoftT1, double SoftFluid, double FatT1, double FatFluid)
 {
-    /// <summary>Fatty marrow: T1 above the midpoint of fat and soft tissue.</summary>
-    public float MarrowT1Threshold => (float)(0.5 * (FatT1 + SoftT1));
+    /// <summary>
+    /// True when fat is not darker than soft tissue on the fluid-sensitive series (incomplete fat suppression, as in
+    /// many clinical STIR series): marrow is then told from soft tissue by T1 alone, and the fluid-sensitive series
+    /// only keeps fluid and edema out (see <see cref="MarrowBoneSegmenter.MeasureLevels"/>).
+    /// </summary>
+    public bool T1Led { get; init; }
 
-    /// <summary>Fatty marrow: fluid-sensitive signal below the midpoint of fat and soft tissue.</summary>
-    public float MarrowFluidThreshold => (float)(0.5 * (FatFluid + SoftFluid));
+    /// <summary>
+    /// Fatty marrow: T1 above the midpoint of fat and soft tissue; with <see cref="T1Led"/> above soft tissue plus
+    /// <see cref="MarrowBoneSegmenter.T1LedMarrowFraction"/> of the fat–soft tissue difference (red and mixed marrow
+    /// lie between the two).
+    /// </summary>
+    public float MarrowT1Threshold => (float)(SoftT1 + ((T1Led ? MarrowBoneSegmenter.T1LedMarrowFraction : 0.5) * (FatT1 - SoftT1)));
 
-    /// <summary>Cortex: T1 below half of soft tissue.</summary>
-    public float DarkT1Threshold => (float)(0.5 * SoftT1);
+    /// <summary>
+    /// Fatty marrow: fluid-sensitive signal below the midpoint of fat and soft tissue; with <see cref="T1Led"/> below
+    /// <see cref="MarrowBoneSegmenter.T1LedFluidFactor"/> × the larger of the two (fluid and edema are brighter).
+    /// </summary>
+    public float MarrowFluidThreshold => (float)(T1Led ? MarrowBoneSegmenter.T1LedFluidFactor * Math.Max(FatFluid, SoftFluid) : 0.5 * (FatFluid + SoftFluid));
+
+    /// <summary>
+    /// Fatty marrow: T1 below this (fat, brighter, is kept apart); with <see cref="T1Led"/> soft tissue plus
+    /// <see cref="MarrowBoneSegmenter.T1LedMarrowUpperFraction"/> of the fat–soft tissue difference, else no limit.
+    /// </summary>
+    public float MarrowT1Ceiling => T1Led ? (float)(SoftT1 + (MarrowBoneSegmenter.T1LedMarrowUpperFraction * (FatT1 - SoftT1))) : float.MaxValue;
+
+    /// <summary>Cortex: T1 below half of soft tissue (<see cref="MarrowBoneSegmenter.T1LedDarkFraction"/> of it with <see cref="T1Led"/>: thin cortex in thick slices).</summary>
+    public float DarkT1Threshold => (float)((T1Led ? MarrowBoneSegmenter.T1LedDarkFraction : 0.5) * SoftT1);
 
     /// <summary>Cortex in the walls that enclose edema: T1 below soft tissue (the thin plate under a lesion is blurred by partial volume).</summary>
     public float WallT1Threshold => (float)SoftT1;
 
-    /// <summary>Cortex: fluid-sensitive signal below half of soft tissue.</summary>
-    public float DarkFluidThreshold => (float)(0.5 * SoftFluid);
+    /// <summary>Cortex: fluid-sensitive signal below half of soft tissue (<see cref="MarrowBoneSegmenter.T1LedDarkFraction"/> of it with <see cref="T1Led"/>).</summary>
+    public float DarkFluidThreshold => (float)((T1Led ? MarrowBoneSegmenter.T1LedDarkFraction : 0.5) * SoftFluid);
 }
 
 /// <summary>One segmented bone before naming.</summary>
@@ -58,6 +78,27 @@ internal static class MarrowBoneSegmenter
 
     /// <summary>Holes of the fat mask up to this size (red marrow, enclosed edema) are filled before components are judged.</summary>
     public const double MarrowHoleLimitMm3 = 50_000;
+
+    /// <summary>Bins of the body's T1 histogram whose mode is muscle (levels for incomplete fat suppression).</summary>
+    public const int T1LedHistogramBins = 64;
+
+    /// <summary>Percentile of the body's T1 taken as fat (levels for incomplete fat suppression).</summary>
+    public const double T1LedFatPercentile = 90;
+
+    /// <summary>With incomplete fat suppression, marrow T1 lies above muscle by at least this fraction of the fat–muscle difference.</summary>
+    public const double T1LedMarrowFraction = 0.2;
+
+    /// <summary>With incomplete fat suppression, marrow lies below this multiple of the brighter of fat and muscle on the fluid-sensitive series.</summary>
+    public const double T1LedFluidFactor = 1.1;
+
+    /// <summary>With incomplete fat suppression, marrow T1 lies below soft tissue plus this fraction of the fat–soft tissue difference.</summary>
+    public const double T1LedMarrowUpperFraction = 0.7;
+
+    /// <summary>With incomplete fat suppression, cortex is darker than this fraction of soft tissue on both series.</summary>
+    public const double T1LedDarkFraction = 0.7;
+
+    /// <summary>With incomplete fat suppression, marrow touching fat is split from it by an erosion of this radius (in-plane for thick slices).</summary>
+    public const double T1LedSplitMm = 2.5;
 
     /// <summary>Smallest bone kept.</summary>
     public const double MinimumBoneVolumeMm3 = 400;
@@ -107,7 +148,7 @@ internal static class MarrowBoneSegmenter
 
         // Masks of the tissue classes (SIMD thresholds, then byte-wise AND).
         var fatLike = Both(
-            Threshold.Above(t1, levels.MarrowT1Threshold),
+            levels.T1Led ? Threshold.Band(t1, levels.MarrowT1Threshold, levels.MarrowT1Ceiling) : Threshold.Above(t1, levels.MarrowT1Threshold),
             Threshold.Band(fluid, float.MinValue, levels.MarrowFluidThreshold));
         // Body: everything but air. Air is the dark regions that survive an opening (thin cortex does not), grown
         // back over their whole connected dark region; voxels without T1 (outside its field of view after
@@ -135,7 +176,7 @@ internal static class MarrowBoneSegmenter
 
         // Fat-like components that are marrow.
         var fat = FillSmallHoles(fatLike, MarrowHoleLimitMm3);
-        var (regions, regionCount) = SplitRegions(fat);
+        var (regions, regionCount) = SplitRegions(fat, levels.T1Led ? T1LedSplitMm : 0);
         var (marrowLabels, boneCount) = SelectMarrow(regions, regionCount, darkNear, bodyDepth);
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -191,6 +232,11 @@ internal static class MarrowBoneSegmenter
             valid.Data[i] = (byte)(float.IsFinite(t1.Data[i]) && float.IsFinite(fluid.Data[i]) ? 1 : 0);
         }
 
+        if (MeasureT1LedLevels(fluid, t1, valid) is { } t1Led)
+        {
+            return t1Led;
+        }
+
         var fluidOtsu = Otsu.Compute(fluid, 256, valid);
         var soft = Both(Threshold.Above(fluid, fluidOtsu), valid);
         if (!soft.Data.AsSpan().ContainsAnyExcept((byte)0))
@@ -209,6 +255,70 @@ internal static class MarrowBoneSegmenter
         var fatT1 = Percentiles.Compute(t1.Data, 25, candidates.Data);
         var fatFluid = Percentiles.Compute(fluid.Data, 50, candidates.Data);
         return new TissueLevels(0.5 * softT1, softT1, softFluid, fatT1, fatFluid);
+    }
+
+    /// <summary>
+    /// Levels for series whose fat suppression leaves fat at least as bright as muscle on the fluid-sensitive series
+    /// (clinical STIR with a coil-dependent inversion): soft tissue is muscle, the mode of the body's T1 histogram
+    /// (body: T1 above a quarter of its 99th percentile), with its median fluid-sensitive signal; fat is the
+    /// brightest tenth of the body on T1 (<see cref="T1LedFatPercentile"/>). Null when fat is darker than muscle on
+    /// the fluid-sensitive series (well suppressed: the two-series rule of <see cref="MeasureLevels"/> applies).
+    /// </summary>
+    internal static TissueLevels? MeasureT1LedLevels(Volume<float> fluid, Volume<float> t1, Volume<byte> valid)
+    {
+        var t = t1.Data;
+        var f = fluid.Data;
+        var v = valid.Data;
+        var top = Percentiles.Compute(t, 99, v);
+        if (!(top > 0))
+        {
+            return null;
+        }
+
+        var body = new byte[t.Length];
+        var bodyFloor = (float)(0.25 * top);
+        var histogram = new double[T1LedHistogramBins + 2];
+        var binWidth = top / T1LedHistogramBins;
+        for (var i = 0; i < t.Length; i++)
+        {
+            if (v[i] != 0 && t[i] > bodyFloor && t[i] < top)
+            {
+                body[i] = 1;
+                histogram[1 + (int)Math.Min(T1LedHistogramBins - 1, t[i] / binWidth)]++;
+            }
+        }
+
+        // Mode of the [1 2 1]-smoothed histogram: muscle, the commonest tissue with a T1 level of its own.
+        var modeBin = 1;
+        var best = double.MinValue;
+        for (var b = 1; b <= T1LedHistogramBins; b++)
+        {
+            var smoothed = histogram[b - 1] + (2 * histogram[b]) + histogram[b + 1];
+            if (smoothed > best)
+            {
+                best = smoothed;
+                modeBin = b;
+            }
+        }
+
+        var muscleT1 = (modeBin - 0.5) * binWidth;
+        var fatT1 = Percentiles.Compute(t, T1LedFatPercentile, body);
+        var muscle = new byte[t.Length];
+        var fat = new byte[t.Length];
+        for (var i = 0; i < t.Length; i++)
+        {
+            muscle[i] = (byte)(body[i] != 0 && Math.Abs(t[i] - muscleT1) <= 0.1 * muscleT1 ? 1 : 0);
+            fat[i] = (byte)(body[i] != 0 && t[i] >= fatT1 ? 1 : 0);
+        }
+
+        if (!muscle.AsSpan().ContainsAnyExcept((byte)0) || !fat.AsSpan().ContainsAnyExcept((byte)0) || fatT1 <= 1.2 * muscleT1)
+        {
+            return null;
+        }
+
+        var muscleFluid = Percentiles.Compute(f, 50, muscle);
+        var fatFluid = Percentiles.Compute(f, 50, fat);
+        return fatFluid < muscleFluid ? null : new TissueLevels(0.5 * muscleT1, muscleT1, muscleFluid, fatT1, fatFluid) { T1Led = true };
     }
 
     private static string Describe(ImageGeometry g) => $"{g.SizeX}×{g.SizeY}×{g.SizeZ}";
@@ -349,10 +459,10 @@ internal static class MarrowBoneSegmenter
     /// bridges between touching bones, or between a bone and fat), grown back geodesically; components without a
     /// seed keep their own label.
     /// </summary>
-    private static (Volume<int> Labels, int Count) SplitRegions(Volume<byte> fat)
+    private static (Volume<int> Labels, int Count) SplitRegions(Volume<byte> fat, double splitMm)
     {
         var g = fat.Geometry;
-        var eroded = BinaryMorphology.Erode(fat, StructuringElement.Cross6());
+        var eroded = splitMm > 0 ? BinaryMorphology.Erode(fat, splitMm) : BinaryMorphology.Erode(fat, StructuringElement.Cross6());
         var seeds = ConnectedComponents.Label(eroded, Connectivity.Face6);
         var labels = new Volume<int>(g);
         var remap = new int[seeds.Count + 1];
@@ -378,7 +488,7 @@ internal static class MarrowBoneSegmenter
 
         // Back over the eroded voxel and one more (partial-volume rims); fat farther away joined the seed only
         // through a thin contact and is judged on its own.
-        GrowWithin(labels, fat, queue, 2);
+        GrowWithin(labels, fat, queue, splitMm > 0 ? 1 + (int)Math.Ceiling(splitMm / Math.Min(g.Spacing.X, g.Spacing.Y)) : 2);
 
         // Fat not reached from a seed (thin pieces): its own regions.
         var rest = new Volume<byte>(g);
