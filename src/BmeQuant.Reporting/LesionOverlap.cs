@@ -49,9 +49,10 @@ public sealed record LesionOverlap(
     public double? LaterRemeasuredMm3 { get; init; }
 
     /// <summary>
-    /// Uncertainty of <see cref="LaterRemeasuredMm3"/> from the normal marrow's own variation around the footprint (the
-    /// spread of its mean edema fraction between the eight octants of the surrounding ring, times the footprint's
-    /// volume), mm³; null when not re-measured.
+    /// Uncertainty of <see cref="LaterRemeasuredMm3"/> from the normal marrow around the footprint, mm³: the ring's voxel
+    /// scatter (noise and texture) summed over the footprint, the error of the ring's mean, and the spread of the ring's
+    /// mean level between blocks of about 10 mm times the footprint's volume (what a bias field or uneven marrow could
+    /// fake), combined in quadrature. Computed whenever the bone is re-measured; null when not re-measured.
     /// </summary>
     public double? LaterUncertaintyMm3 { get; init; }
 }

@@ -1,7 +1,6 @@
 using BmeQuant.Imaging;
 using BmeQuant.Imaging.Filters;
 using BmeQuant.Imaging.Registration;
-using BmeQuant.Imaging.Statistics;
 
 namespace BmeQuant.Reporting;
 
@@ -37,6 +36,14 @@ internal static class PairedRemeasurement
 
     /// <summary>Fewest ring voxels for a usable normal-marrow level.</summary>
     internal const int MinimumRingVoxels = 100;
+
+    /// <summary>Edge of the ring's blocks whose mean levels give the marrow's level variation (mm).</summary>
+    internal const double LevelBlockMm = 10;
+
+    /// <summary>Fewest ring voxels in a block for its mean level to count.</summary>
+    internal const int MinimumBlockVoxels = 25;
+
+    private static int BlockSize(double spacingMm) => Math.Max(1, (int)Math.Round(LevelBlockMm / spacingMm));
 
     /// <summary>
     /// The re-measured volumes (mm³) and the uncertainty of the later one from the surrounding marrow's own variation,
@@ -106,12 +113,11 @@ internal static class PairedRemeasurement
         var g = coreCrop.Geometry;
         var interior = Interior(labelCrop, labelA);
 
-        double ringA = 0, ringB = 0;
+        double ringA = 0, ringB = 0, ringSquaresA = 0, ringSquaresB = 0;
         long ringCount = 0;
-        var centre = LabelStatistics.CentroidIndex(coreCrop) ?? new Vector3D(0, 0, 0);
-        var octantSumA = new double[8];
-        var octantSumB = new double[8];
-        var octantCount = new long[8];
+        var blocks = new Dictionary<int, (double SumA, double SumB, long Count)>();
+        int blockX = BlockSize(g.Spacing.X), blockY = BlockSize(g.Spacing.Y), blockZ = BlockSize(g.Spacing.Z);
+        int blocksX = (g.SizeX / blockX) + 1, blocksY = (g.SizeY / blockY) + 1;
         double sumA = 0, sumB = 0;
         long footprintCount = 0;
         for (var k = 0; k < g.SizeZ; k++)
@@ -145,11 +151,12 @@ internal static class PairedRemeasurement
                     {
                         ringA += sA;
                         ringB += sB;
+                        ringSquaresA += sA * sA;
+                        ringSquaresB += sB * sB;
                         ringCount++;
-                        var octant = (i > centre.X ? 1 : 0) + (j > centre.Y ? 2 : 0) + (k > centre.Z ? 4 : 0);
-                        octantSumA[octant] += sA;
-                        octantSumB[octant] += sB;
-                        octantCount[octant]++;
+                        var block = (i / blockX) + (blocksX * ((j / blockY) + (blocksY * (k / blockZ))));
+                        var b = blocks.GetValueOrDefault(block);
+                        blocks[block] = (b.SumA + sA, b.SumB + sB, b.Count + 1);
                     }
                 }
             }
@@ -171,17 +178,25 @@ internal static class PairedRemeasurement
         var scale = fullEdemaRatio - 1;
         var earlier = (sumA - (footprintCount * mA)) / (scale * mA) * voxelMm3;
         var later = (sumB - (footprintCount * mB)) / (scale * mB) * voxelMm3;
+        var footprintMm3 = footprintCount * voxelMm3;
+        var usableBlocks = blocks.Values.Where(b => b.Count >= MinimumBlockVoxels).ToArray();
 
-        // How far the marrow's own level wanders around the footprint: the spread of the later timepoint's mean edema
-        // fraction between the ring's octants (about the footprint's centre), times the footprint's volume.
-        double? Uncertainty(double[] octantSum, double m)
+        // The uncertainty of a volume read over the footprint from the surrounding marrow (always computable once the
+        // ring is usable): the voxels' own scatter (noise and texture) summed over the footprint, the error of the ring's
+        // mean carried over the whole footprint, and how far the marrow's level wanders between the ring's blocks
+        // (about 10 mm each), which a footprint of normal marrow could differ from the ring by (bias field, red-marrow
+        // distribution): the block means' spread times the footprint's volume.
+        double Uncertainty(double sum, double squares, double m, Func<(double SumA, double SumB, long Count), double> blockSum)
         {
-            var fractions = Enumerable.Range(0, 8).Where(o => octantCount[o] >= MinimumRingVoxels / 4)
-                .Select(o => ((octantSum[o] / octantCount[o]) - m) / (scale * m)).ToArray();
-            return fractions.Length >= 3 ? StandardDeviation(fractions) * footprintCount * voxelMm3 : null;
+            var voxelSd = Math.Sqrt(Math.Max(0, (squares - (sum * sum / ringCount)) / (ringCount - 1))) / (scale * m);
+            var noise = voxelSd * voxelMm3 * Math.Sqrt(footprintCount + ((double)footprintCount * footprintCount / ringCount));
+            var level = usableBlocks.Length >= 2
+                ? StandardDeviation(usableBlocks.Select(b => ((blockSum(b) / b.Count) - m) / (scale * m)).ToArray()) * footprintMm3
+                : 0;
+            return Math.Sqrt((noise * noise) + (level * level));
         }
 
-        return (Math.Max(0, earlier), Math.Max(0, later), Uncertainty(octantSumA, mA), Uncertainty(octantSumB, mB));
+        return (Math.Max(0, earlier), Math.Max(0, later), Uncertainty(ringA, ringSquaresA, mA, b => b.SumA), Uncertainty(ringB, ringSquaresB, mB, b => b.SumB));
     }
 
     /// <summary>

@@ -15,7 +15,8 @@ public class PairedRemeasurementTests
     private static ImageGeometry Grid => new(48, 48, 40, new Vector3D(1, 1, 1), new Vector3D(-23.5, -23.5, -19.5));
 
     /// <summary>Renders one timepoint; returns its measures and the lesion's exact ∫f (mm³).</summary>
-    private static (TimepointMeasures Measures, double TrueMm3) Render(string label, double day, double peak, double outerRadiusMm, int seed)
+    private static (TimepointMeasures Measures, double TrueMm3) Render(
+        string label, double day, double peak, double outerRadiusMm, int seed, double centreXMm = 0, double biasPerMm = 0)
     {
         var g = Grid;
         var stir = new Volume<float>(g);
@@ -34,8 +35,8 @@ public class PairedRemeasurementTests
                     if (Math.Abs(p.X) <= 19 && Math.Abs(p.Y) <= 19 && Math.Abs(p.Z) <= 16)
                     {
                         labels[i, j, k] = 1;
-                        var marrow = 100 + (6 * Math.Sin(p.X / 2.3) * Math.Cos(p.Y / 1.9)) + (4 * Math.Sin((p.Z / 2.1) + (p.X / 3.7)));
-                        var f = peak * Math.Clamp((outerRadiusMm - p.Length) / 3, 0, 1);
+                        var marrow = (100 + (6 * Math.Sin(p.X / 2.3) * Math.Cos(p.Y / 1.9)) + (4 * Math.Sin((p.Z / 2.1) + (p.X / 3.7)))) * (1 + (biasPerMm * p.X));
+                        var f = peak * Math.Clamp((outerRadiusMm - (p - new Vector3D(centreXMm, 0, 0)).Length) / 3, 0, 1);
                         truth += f;
                         value = marrow * (1 + ((Ratio - 1) * f));
                         if (f >= 0.4)
@@ -119,5 +120,50 @@ public class PairedRemeasurementTests
         Assert.Null(bone.LaterRemeasuredMm3);
         Assert.Equal(bone.ToMm3 - bone.FromMm3, bone.ChangeMm3, 9);
         Assert.Equal(ChangeStatus.Resolved, bone.Status);
+    }
+
+    /// <summary>
+    /// A lesion at the end of the bone (its footprint reaches the bone's face, so the normal-marrow ring lies mostly on one
+    /// side) under a bias field of 1 % per mm along the bone: the footprint's marrow is brighter than the ring's on
+    /// average, so a resolved bone re-measures a false remnant above the detection floor. The rule must reject it by
+    /// the remnant's uncertainty (the ring's level variation between its blocks, always computed), not for want of one.
+    /// </summary>
+    [Fact]
+    public void Compare_ResolvedBoneUnderABiasField_FalseRemnantRejectedByItsUncertainty()
+    {
+        var (t0, _) = Render("t0", 0, 0.9, 11, 7, centreXMm: 8, biasPerMm: 0.01);
+        var (t1, true1) = Render("t1", 90, 0, 11, 8, centreXMm: 8, biasPerMm: 0.01);
+        Assert.Equal(0, true1);
+
+        var c = TimepointComparer.Compare([t0, t1]);
+        var bone = c.BaselineToLatest.Regions.Single(r => r.Name == "bone");
+        var overlap = c.BaselineToLatest.Overlaps.Single(o => o.Name == "bone");
+        var summary = FormattableString.Invariant($"re-measured {bone.EarlierRemeasuredMm3:0} → {bone.LaterRemeasuredMm3:0} ± {overlap.LaterUncertaintyMm3:0} mm³, status {bone.Status}");
+        Assert.Equal("paired", bone.ChangeMethod);
+        Assert.NotNull(overlap.LaterUncertaintyMm3);
+        Assert.True(bone.LaterRemeasuredMm3 >= ComparisonOptions.Default.DetectionFloorMm3, "the bias must fake a remnant above the floor for this test: " + summary);
+        Assert.True(bone.LaterRemeasuredMm3 < TimepointComparer.RemnantSignificance * overlap.LaterUncertaintyMm3, summary);
+        Assert.True(bone.Status == ChangeStatus.Resolved, summary);
+        Assert.Equal(ChangeStatus.Resolved, c.OverallStatus);
+    }
+
+    /// <summary>
+    /// The same bone and bias field with a true faint remnant (peak fraction 0.35, not outlined by the analysis): its
+    /// re-measured volume exceeds 3 × its uncertainty, so the bone is Improving.
+    /// </summary>
+    [Fact]
+    public void Compare_FaintRemnantUnderABiasField_IsImproving()
+    {
+        var (t0, _) = Render("t0", 0, 0.9, 11, 9, centreXMm: 8, biasPerMm: 0.01);
+        var (t1, true1) = Render("t1", 90, 0.35, 11, 10, centreXMm: 8, biasPerMm: 0.01);
+        Assert.Equal(0, t1.TotalFractionWeightedVolumeMm3);
+        Assert.True(true1 > ComparisonOptions.Default.DetectionFloorMm3, $"the remnant's ∫f {true1:0} mm³ must be above the floor for this test");
+
+        var c = TimepointComparer.Compare([t0, t1]);
+        var bone = c.BaselineToLatest.Regions.Single(r => r.Name == "bone");
+        var overlap = c.BaselineToLatest.Overlaps.Single(o => o.Name == "bone");
+        var summary = FormattableString.Invariant($"re-measured {bone.EarlierRemeasuredMm3:0} → {bone.LaterRemeasuredMm3:0} ± {overlap.LaterUncertaintyMm3:0} mm³, truth {true1:0} mm³, status {bone.Status}");
+        Assert.True(bone.LaterRemeasuredMm3 >= TimepointComparer.RemnantSignificance * overlap.LaterUncertaintyMm3, summary);
+        Assert.True(bone.Status == ChangeStatus.Improving, summary);
     }
 }
