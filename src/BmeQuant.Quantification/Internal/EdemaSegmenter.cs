@@ -69,7 +69,8 @@ internal sealed record ThresholdRule(string Name, double K, double FluidThreshol
 /// <summary>
 /// Applies a <see cref="ThresholdRule"/> to the series inside the bones, then turns the raw decision into lesions:
 /// the bone's boundary voxel layer (partial volume with cortex, soft tissue and joint fluid) never seeds a lesion and
-/// joins one only next to its interior voxels; a lesion whose peak (90th percentile of the fluid signal) is not
+/// joins one through chains of boundary voxels at most <see cref="BoundaryChainMaxMm"/> long; a lesion whose peak
+/// (<see cref="PeakQuantile"/> of the fluid signal) is not
 /// brighter than muscle is normal (haematopoietic) marrow; a lesion's edge is where the signal has risen by
 /// <see cref="AnalysisOptions.LesionEdgeFraction"/> of the way from normal marrow to its core.
 /// </summary>
@@ -83,6 +84,13 @@ internal static class EdemaSegmenter
 
     /// <summary>Raw decision value for a boundary-layer voxel above threshold.</summary>
     public const byte Boundary = 2;
+
+    /// <summary>
+    /// Longest path (mm, summed face steps through boundary-layer voxels) by which a boundary voxel joins a lesion.
+    /// Measured on the real sacroiliac scans with masks (3.3 mm slices): one face step 0.835 ×, 3 mm (in-plane steps
+    /// only) 0.854 ×, 5 mm 0.865 ×, 8 mm 0.864 ×, unlimited 0.862 × the readers' mutual Dice.
+    /// </summary>
+    public const double BoundaryChainMaxMm = 5.0;
 
     /// <summary>Quantile of a lesion's fluid signal taken as its core (its median: robust to the lesion's own bright spots).</summary>
     public const double CoreQuantile = 0.5;
@@ -299,41 +307,10 @@ internal static class EdemaSegmenter
             m[i] = (byte)(sl[i] != 0 && big[sl[i]] ? 1 : 0);
         }
 
-        // Boundary-layer voxels join an adjacent lesion (one face step), never seed one.
-        int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ;
-        var sxy = nx * ny;
-        var add = new List<int>();
-        for (var k = 0; k < nz; k++)
-        {
-            for (var j = 0; j < ny; j++)
-            {
-                for (var i = 0; i < nx; i++)
-                {
-                    var idx = i + (nx * j) + (sxy * k);
-                    if (r[idx] != Boundary)
-                    {
-                        continue;
-                    }
-
-                    var need = float.PositiveInfinity;
-                    if (i > 0 && m[idx - 1] != 0) { need = Math.Min(need, levelMap[idx - 1]); }
-                    if (i < nx - 1 && m[idx + 1] != 0) { need = Math.Min(need, levelMap[idx + 1]); }
-                    if (j > 0 && m[idx - nx] != 0) { need = Math.Min(need, levelMap[idx - nx]); }
-                    if (j < ny - 1 && m[idx + nx] != 0) { need = Math.Min(need, levelMap[idx + nx]); }
-                    if (k > 0 && m[idx - sxy] != 0) { need = Math.Min(need, levelMap[idx - sxy]); }
-                    if (k < nz - 1 && m[idx + sxy] != 0) { need = Math.Min(need, levelMap[idx + sxy]); }
-                    if (f[idx] >= need)
-                    {
-                        add.Add(idx);
-                    }
-                }
-            }
-        }
-
-        foreach (var idx in add)
-        {
-            m[idx] = 1;
-        }
+        // Boundary-layer voxels join a lesion, never seed one: a boundary voxel at or above the lesion's edge level joins
+        // when face-adjacent to the lesion or to a boundary voxel that joined it (chains of boundary voxels: with thick
+        // slices a third of a region's voxels are boundary, and the marrow next to the joint is reached only through them).
+        JoinBoundaryChains(r, f, m, levelMap, g, BoundaryChainMaxMm);
 
         if (options.FillHolesUpToMm3 > 0)
         {
@@ -365,5 +342,61 @@ internal static class EdemaSegmenter
         }
 
         return mask;
+    }
+
+    /// <summary>
+    /// Grows <paramref name="mask"/> through <see cref="Boundary"/> voxels of <paramref name="raw"/> (face steps): a
+    /// boundary voxel joins when a face neighbour is in the mask, its fluid signal is at or above that neighbour's
+    /// edge level (which it then carries on) and its shortest path from a lesion voxel through joined boundary voxels
+    /// (each step the voxel spacing along it) is at most <paramref name="maxPathMm"/>.
+    /// </summary>
+    internal static void JoinBoundaryChains(byte[] raw, float[] fluid, byte[] mask, float[] levelMap, ImageGeometry g, double maxPathMm)
+    {
+        int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ;
+        var sxy = nx * ny;
+        var queue = new PriorityQueue<int, float>();
+        var pathMm = new float[mask.Length];
+        var maxMm = maxPathMm;
+        float dx = (float)g.Spacing.X, dy = (float)g.Spacing.Y, dz = (float)g.Spacing.Z;
+        for (var idx = 0; idx < mask.Length; idx++)
+        {
+            if (mask[idx] != 0)
+            {
+                queue.Enqueue(idx, 0);
+            }
+        }
+
+        while (queue.TryDequeue(out var idx, out var reached))
+        {
+            var path = pathMm[idx];
+            if (reached > path)
+            {
+                continue;
+            }
+
+            var level = levelMap[idx];
+            var k = idx / sxy;
+            var rem = idx - (k * sxy);
+            var j = rem / nx;
+            var i = rem - (j * nx);
+            if (i > 0) { TryJoin(idx - 1, dx); }
+            if (i < nx - 1) { TryJoin(idx + 1, dx); }
+            if (j > 0) { TryJoin(idx - nx, dy); }
+            if (j < ny - 1) { TryJoin(idx + nx, dy); }
+            if (k > 0) { TryJoin(idx - sxy, dz); }
+            if (k < nz - 1) { TryJoin(idx + sxy, dz); }
+
+            void TryJoin(int n, float stepMm)
+            {
+                var next = path + stepMm;
+                if (raw[n] == Boundary && fluid[n] >= level && next <= maxMm && (mask[n] == 0 || (pathMm[n] > 0 && next < pathMm[n])))
+                {
+                    mask[n] = 1;
+                    levelMap[n] = level;
+                    pathMm[n] = next;
+                    queue.Enqueue(n, next);
+                }
+            }
+        }
     }
 }
