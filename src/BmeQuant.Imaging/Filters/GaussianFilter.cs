@@ -44,7 +44,8 @@ public static class GaussianFilter
     {
         ArgumentNullException.ThrowIfNull(input);
         ValidateSigma(sigmaMm, truncateSigmas);
-        var output = new Volume<float>(input.Geometry);
+        // The z pass writes every voxel (all three branches): no zeroing needed.
+        var output = new Volume<float>(input.Geometry, GC.AllocateUninitializedArray<float>(input.Length));
         var sp = input.Geometry.Spacing;
         var sigmaVox = new Vector3D(sigmaMm.X / sp.X, sigmaMm.Y / sp.Y, sigmaMm.Z / sp.Z);
         var kx = KernelFor(sigmaVox.X, truncateSigmas, method);

@@ -41,7 +41,8 @@ public static class MedianFilter
 
         int nx = input.SizeX, ny = input.SizeY, nz = input.SizeZ;
         var window = ((2 * radiusX) + 1) * ((2 * radiusY) + 1) * ((2 * radiusZ) + 1);
-        var output = new Volume<float>(input.Geometry);
+        // Every output row is written whole below: no zeroing needed.
+        var output = new Volume<float>(input.Geometry, GC.AllocateUninitializedArray<float>(input.Length));
         var network = useSimd && window <= MaxNetworkSize && Vector256.IsHardwareAccelerated ? SortingNetwork.MedianOf(window) : null;
         var padLen = nx + (2 * radiusX);
         var rowsPerWindow = ((2 * radiusY) + 1) * ((2 * radiusZ) + 1);
