@@ -32,6 +32,13 @@ internal static class BoneSegmenter
         }
 
         var names = BoneNaming.Apply(segmented.Labels, segmented.Bones, anatomy, notes);
+        var l0 = segmented.Levels;
+        if (l0.T1Led)
+        {
+            notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"The fluid-sensitive series does not null fat (fat {l0.FatFluid:G4} against muscle {l0.SoftFluid:G4}): marrow was told from muscle (T1 {l0.SoftT1:G4}) and fat (T1 {l0.FatT1:G4}) by T1 alone (T1 {l0.MarrowT1Threshold:G4}–{l0.MarrowT1Ceiling:G4}, fluid-sensitive < {l0.MarrowFluidThreshold:G4}). Bones found this way are incomplete (on real sacroiliac scans the ilia are found, the sacrum is not): check the bone map or give --bone-mask."));
+        }
+
         var elapsed = Stopwatch.GetElapsedTime(start);
         notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"Bones segmented automatically ({elapsed.TotalMilliseconds:F0} ms): {string.Join(", ", names.OrderBy(n => n.Key).Select(n => n.Value))}; fatty marrow T1 > {segmented.Levels.MarrowT1Threshold:G4} and fluid-sensitive < {segmented.Levels.MarrowFluidThreshold:G4}, cortex below {segmented.Levels.DarkT1Threshold:G4} / {segmented.Levels.DarkFluidThreshold:G4}."));

@@ -59,6 +59,11 @@ public class RealSijBoneTests(ITestOutputHelper output)
             var input = new StudyInput(stir, t1) { Anatomy = Anatomy.SacroiliacJoint };
             var findings = EdemaAnalyzer.Analyze(input, AnalysisOptions.Default, TestContext.Current.CancellationToken);
             Assert.Equal("automatic", findings.Inputs.BoneLabels);
+            if (!findings.Notes.Any(n => n.StartsWith("The fluid-sensitive series does not null fat", StringComparison.Ordinal)))
+            {
+                failures.Add($"{subject}: the findings do not say that the bones were found by T1 alone.");
+            }
+
             var labels = findings.Masks.Bones;
             var region = NiftiReader.ReadMask(Path.Combine(dir, "region.nii.gz"));
             var union = labels.CreateLike<byte>();
