@@ -83,7 +83,7 @@ mkdir -p "$(dirname "$OUT")"
   echo
   echo "CPU: $CPU, $(nproc) cores; load average before the run: $LOAD; best of $REPEATS runs after a warm-up."
   echo "CPU seconds (user + sys of the timing process, all threads; what the ratios use) with wall seconds in brackets."
-  echo "full = open + decode frame 0 into a new array per file (BmeQuant default options; pydicom dcmread + pixel_array);"
+  echo "full = open + decode frame 0 into a new array per file (BmeQuant default options, file disposed; pydicom dcmread + pixel_array);"
   echo "on demand = BmeQuant DicomReadOptions.PixelDataOnDemand + GetFrameStoredBytes into one reused buffer;"
   echo "volume = the folder into one float32 volume of modality values (BmeQuant SeriesDiscovery + ToVolume, parallel;"
   echo "pydicom: dcmread all, sort by position, numpy stack of pixel_array x slope + intercept)."
@@ -96,10 +96,11 @@ ratio() { case "$1$2" in *nan*) echo "n/a" ;; *) echo "$1 $2" | awk '{ if ($2 > 
 cell() { printf '%.3f (%.3f)' "$1" "$2"; }
 
 # Our side twice: as any application gets it (default GC settings), and with the one GC setting an application that
-# opens many whole files should set (System.GC.LOHThreshold = 1 MiB, here through DOTNET_GCLOHThreshold): each default
-# read allocates a ~300 KB Pixel Data value and a ~300 KB frame array, which by default go to the large object heap,
-# whose freed memory the GC hands back to the kernel, so every file's arrays are fresh pages (page faults, zeroing) and
-# trigger gen2 collections. pydicom's bytes and numpy arrays come from malloc, which reuses its memory.
+# opens many whole files can set (System.GC.LOHThreshold = 1 MiB, here through DOTNET_GCLOHThreshold): each default
+# read (file disposed when done) reads its Pixel Data into a pooled array, but GetFrameStored returns a fresh ~300 KB
+# frame array, which by default goes to the large object heap, whose freed memory the GC hands back to the kernel, so
+# every file's array is fresh pages (page faults, zeroing) and triggers gen2 collections (dicom_loh_floor.cs times that
+# array alone). pydicom's bytes and numpy arrays come from malloc, which reuses its memory.
 for folder in "${FOLDERS[@]}"; do
  for gc in default loh1m; do
   if [ "$gc" = loh1m ]; then
