@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -8,7 +9,7 @@ namespace BmeQuant.Imaging.Registration;
 /// An image prepared for the registration metric loop: each voxel stores (value, ∂I/∂x, ∂I/∂y, ∂I/∂z) with the
 /// gradient in PHYSICAL (LPS mm) coordinates, interleaved so one trilinear interpolation of four floats
 /// (one <see cref="Vector128{T}"/> per corner) yields the value and gradient at a physical point.
-/// The gradient is the central difference (one-sided at the borders) of the voxel values.
+/// The gradient is the central difference (one-sided at the borders) of the voxel values, computed row by row in float.
 /// </summary>
 internal sealed class GradientInterpolator
 {
@@ -38,24 +39,79 @@ internal sealed class GradientInterpolator
 
         Minimum = min;
         Maximum = max;
-        Parallel.For(0, nz, k =>
-        {
-            for (var j = 0; j < ny; j++)
+        float m00 = (float)a.M00, m10 = (float)a.M10, m20 = (float)a.M20;
+        float m01 = (float)a.M01, m11 = (float)a.M11, m21 = (float)a.M21;
+        float m02 = (float)a.M02, m12 = (float)a.M12, m22 = (float)a.M22;
+        Parallel.For(
+            0,
+            nz,
+            () => new float[3 * nx],
+            (k, _, buffer) =>
             {
-                for (var i = 0; i < nx; i++)
+                var di = buffer.AsSpan(0, nx);
+                var dj = buffer.AsSpan(nx, nx);
+                var dk = buffer.AsSpan(2 * nx, nx);
+                for (var j = 0; j < ny; j++)
                 {
-                    var o = i + ((long)nx * (j + ((long)ny * k)));
-                    var di = Difference(src, o, i, nx, 1);
-                    var dj = Difference(src, o, j, ny, nx);
-                    var dk = Difference(src, o, k, nz, (long)nx * ny);
-                    var p = o * 4;
-                    data[p] = src[o];
-                    data[p + 1] = (float)((a.M00 * di) + (a.M10 * dj) + (a.M20 * dk));
-                    data[p + 2] = (float)((a.M01 * di) + (a.M11 * dj) + (a.M21 * dk));
-                    data[p + 3] = (float)((a.M02 * di) + (a.M12 * dj) + (a.M22 * dk));
+                    var o = (long)nx * (j + ((long)ny * k));
+                    var row = new ReadOnlySpan<float>(src, (int)o, nx);
+                    RowDifference(row, di);
+                    AxisDifference(src, o, j, ny, nx, dj);
+                    AxisDifference(src, o, k, nz, (long)nx * ny, dk);
+                    var p = (int)(o * 4);
+                    for (var i = 0; i < nx; i++)
+                    {
+                        float x = di[i], y = dj[i], z = dk[i];
+                        data[p] = row[i];
+                        data[p + 1] = (m00 * x) + (m10 * y) + (m20 * z);
+                        data[p + 2] = (m01 * x) + (m11 * y) + (m21 * z);
+                        data[p + 3] = (m02 * x) + (m12 * y) + (m22 * z);
+                        p += 4;
+                    }
                 }
-            }
-        });
+
+                return buffer;
+            },
+            _ => { });
+    }
+
+    /// <summary>Central difference along x of one row (one-sided at its ends; 0 when the row has one voxel).</summary>
+    private static void RowDifference(ReadOnlySpan<float> row, Span<float> d)
+    {
+        var n = row.Length;
+        if (n == 1)
+        {
+            d[0] = 0;
+            return;
+        }
+
+        d[0] = row[1] - row[0];
+        d[n - 1] = row[n - 1] - row[n - 2];
+        if (n > 2)
+        {
+            var inner = d.Slice(1, n - 2);
+            TensorPrimitives.Subtract(row.Slice(2), row.Slice(0, n - 2), inner);
+            TensorPrimitives.Multiply(inner, 0.5f, inner);
+        }
+    }
+
+    /// <summary>Central difference along y or z (rows <paramref name="stride"/> apart) for the row at <paramref name="o"/>, index <paramref name="index"/> of <paramref name="n"/>.</summary>
+    private static void AxisDifference(float[] src, long o, int index, int n, long stride, Span<float> d)
+    {
+        var nx = d.Length;
+        if (n == 1)
+        {
+            d.Clear();
+            return;
+        }
+
+        var before = index == 0 ? o : o - stride;
+        var after = index == n - 1 ? o : o + stride;
+        TensorPrimitives.Subtract(new ReadOnlySpan<float>(src, (int)after, nx), new ReadOnlySpan<float>(src, (int)before, nx), d);
+        if (index > 0 && index < n - 1)
+        {
+            TensorPrimitives.Multiply(d, 0.5f, d);
+        }
     }
 
     public ImageGeometry Geometry { get; }
@@ -166,24 +222,4 @@ internal sealed class GradientInterpolator
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float LerpScalar(float a, float b, float t) => a + ((b - a) * t);
-
-    private static double Difference(float[] src, long o, int index, int n, long stride)
-    {
-        if (n == 1)
-        {
-            return 0;
-        }
-
-        if (index == 0)
-        {
-            return src[o + stride] - src[o];
-        }
-
-        if (index == n - 1)
-        {
-            return src[o] - src[o - stride];
-        }
-
-        return 0.5 * (src[o + stride] - src[o - stride]);
-    }
 }
