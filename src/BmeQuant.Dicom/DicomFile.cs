@@ -6,7 +6,7 @@ namespace BmeQuant.Dicom;
 
 /// <summary>
 /// A DICOM Part 10 file: File Meta Information, the dataset and the transfer syntax it was encoded in.
-/// Large values read from a seekable stream or a path (Pixel Data, at least 64 KiB) are held in arrays rented from a
+/// Large values read from a seekable stream or a path (Pixel Data, 64 KiB to 16 MiB) are held in arrays rented from a
 /// shared pool: <see cref="Dispose"/> returns them, so a program reading many files reuses the same memory (dispose
 /// each file when done with it: <c>using var file = DicomFile.Open(path);</c>). After <see cref="Dispose"/> those
 /// values (and pixel access through them) throw <see cref="ObjectDisposedException"/>; an undisposed file simply leaves

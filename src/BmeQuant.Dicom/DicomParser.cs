@@ -280,12 +280,13 @@ internal sealed class DicomParser
     }
 
     /// <summary>
-    /// Reads a large value (at least <see cref="PooledValue.MinPooledBytes"/>, length known to be available) into a
+    /// Reads a large value (<see cref="PooledValue.MinPooledBytes"/> to <see cref="PooledValue.MaxPooledBytes"/>, from a
+    /// seekable stream whose remaining length was checked) into a
     /// pooled array lent to the file being read (<see cref="Leases"/>); null for values read the ordinary way.
     /// </summary>
     private PooledValue? TryReadPooled(DicomStreamReader r, DicomTag tag, long length, long offset)
     {
-        if (length < PooledValue.MinPooledBytes || length > _options.MaxValueLengthBytes || length > Array.MaxLength || !r.CanSeek)
+        if (length < PooledValue.MinPooledBytes || length > PooledValue.MaxPooledBytes || length > _options.MaxValueLengthBytes || !r.CanSeek)
         {
             return null;
         }

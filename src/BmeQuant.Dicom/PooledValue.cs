@@ -16,6 +16,9 @@ internal sealed class PooledValue : MemoryManager<byte>
     /// <summary>Values at least this long are pooled: every array of this size would otherwise land on the large object heap.</summary>
     public const int MinPooledBytes = 64 * 1024;
 
+    /// <summary>Larger values are allocated as their own arrays: the shared pool would keep such arrays alive long after the file.</summary>
+    public const int MaxPooledBytes = 16 * 1024 * 1024;
+
     private readonly int _length;
     private readonly string _display;
     private byte[]? _array;

@@ -84,6 +84,19 @@ public class DicomFileTests
     }
 
     [Fact]
+    public void Read_ValueAbovePoolLimit_OwnArrayReadableAfterDispose()
+    {
+        // 2900 x 2900 x 2 bytes = 16.8 MB > PooledValue.MaxPooledBytes: allocated for the file, not rented (the pool
+        // would keep such an array alive), so it stays readable after Dispose.
+        var ds = TestDatasets.Mr(2900, 2900, bitsStored: 12, seed: 5);
+        var expected = ds.GetValues<ushort>(DicomTag.PixelData);
+        var file = DicomFile.Read(new MemoryStream(TestDatasets.ToBytes(ds), false));
+        Assert.True(DicomPixelData.Create(file).FrameSampleCount * 2 > PooledValue.MaxPooledBytes);
+        file.Dispose();
+        Assert.Equal(expected, DicomPixelData.Create(file).GetFrameStored<ushort>(0));
+    }
+
+    [Fact]
     public void Read_ErrorAfterPooledValue_TypedErrorAndLaterReadsDecodeTheirOwnPixels()
     {
         // After the pooled Pixel Data: (7FF0,0010) OB with undefined length, which only SQ, UN and Pixel Data may have.
