@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -90,8 +89,7 @@ internal sealed class GradientInterpolator
         if (n > 2)
         {
             var inner = d.Slice(1, n - 2);
-            TensorPrimitives.Subtract(row.Slice(2), row.Slice(0, n - 2), inner);
-            TensorPrimitives.Multiply(inner, 0.5f, inner);
+            RowMath.ScaledDifference(row.Slice(2), row.Slice(0, n - 2), 0.5f, inner);
         }
     }
 
@@ -107,11 +105,7 @@ internal sealed class GradientInterpolator
 
         var before = index == 0 ? o : o - stride;
         var after = index == n - 1 ? o : o + stride;
-        TensorPrimitives.Subtract(new ReadOnlySpan<float>(src, (int)after, nx), new ReadOnlySpan<float>(src, (int)before, nx), d);
-        if (index > 0 && index < n - 1)
-        {
-            TensorPrimitives.Multiply(d, 0.5f, d);
-        }
+        RowMath.ScaledDifference(new ReadOnlySpan<float>(src, (int)after, nx), new ReadOnlySpan<float>(src, (int)before, nx), index > 0 && index < n - 1 ? 0.5f : 1f, d);
     }
 
     public ImageGeometry Geometry { get; }

@@ -1,11 +1,9 @@
-using System.Numerics.Tensors;
-
 namespace BmeQuant.Imaging.Registration;
 
 /// <summary>
 /// Small volume operations for image pyramids, private to registration and bias-field correction:
 /// block-average shrinking, separable Gaussian smoothing in mm, per-axis shrink factors from a target spacing.
-/// The kernels work on whole rows (contiguous x) with <see cref="TensorPrimitives"/> so they vectorise; each has a
+/// The kernels work on whole rows (contiguous x) with <see cref="RowMath"/> so they vectorise; each has a
 /// scalar reference (<see cref="BlockAverageScalar"/>, <see cref="GaussianSmoothScalarInPlace"/>) for the tests.
 /// </summary>
 internal static class PyramidOps
@@ -75,7 +73,7 @@ internal static class PyramidOps
                     for (var jj = j * fy; jj < j1; jj++)
                     {
                         var row = new ReadOnlySpan<float>(src, (int)((((long)kk * sy) + jj) * sx), sx);
-                        TensorPrimitives.Add(acc, row, acc);
+                        RowMath.AddInto(row, acc);
                         rowCount++;
                     }
                 }
@@ -128,7 +126,7 @@ internal static class PyramidOps
         var sx = acc.Length;
         if (fx == 1)
         {
-            TensorPrimitives.Multiply(acc, 1f / rowCount, output);
+            RowMath.Scale(acc, 1f / rowCount, output);
             return;
         }
 
@@ -285,10 +283,10 @@ internal static class PyramidOps
                     buffer.AsSpan(0, radius).Fill(row[0]);
                     row.CopyTo(buffer.AsSpan(radius));
                     buffer.AsSpan(radius + nx).Fill(row[nx - 1]);
-                    TensorPrimitives.Multiply(buffer.AsSpan(0, nx), kernel[0], row);
+                    RowMath.Scale(buffer.AsSpan(0, nx), kernel[0], row);
                     for (var q = 1; q < kernel.Length; q++)
                     {
-                        TensorPrimitives.MultiplyAdd(buffer.AsSpan(q, nx), kernel[q], row, row);
+                        RowMath.AddScaled(buffer.AsSpan(q, nx), kernel[q], row);
                     }
                 }
 
@@ -325,10 +323,10 @@ internal static class PyramidOps
                 for (var m = 0; m < n; m++)
                 {
                     var output = data.AsSpan((int)(start + (m * rowStride)), nx);
-                    TensorPrimitives.Multiply(Row(buffer, nx, n, m - radius), kernel[0], output);
+                    RowMath.Scale(Row(buffer, nx, n, m - radius), kernel[0], output);
                     for (var q = 1; q < kernel.Length; q++)
                     {
-                        TensorPrimitives.MultiplyAdd(Row(buffer, nx, n, m + q - radius), kernel[q], output, output);
+                        RowMath.AddScaled(Row(buffer, nx, n, m + q - radius), kernel[q], output);
                     }
                 }
 

@@ -245,4 +245,27 @@ public class RegistrationKernelTests
         var mean = values.Average();
         return Math.Sqrt(values.Average(v => (v - mean) * (v - mean)));
     }
+
+    [Fact]
+    public void RowMath_VectorLoops_EqualScalarArithmeticOnOddLengths()
+    {
+        // 37 = four 8-lane vectors and a 5-element tail; the lanes do the scalar multiply and add (never fused).
+        var a = Random(Oblique(37, 1, 1), 21).Data;
+        var b = Random(Oblique(37, 1, 1), 22).Data;
+        var sum = (float[])b.Clone();
+        var scaled = new float[37];
+        var accumulated = (float[])b.Clone();
+        var difference = new float[37];
+        RowMath.AddInto(a, sum);
+        RowMath.Scale(a, 0.3f, scaled);
+        RowMath.AddScaled(a, 0.3f, accumulated);
+        RowMath.ScaledDifference(a, b, 0.5f, difference);
+        for (var i = 0; i < 37; i++)
+        {
+            Assert.Equal(b[i] + a[i], sum[i]);
+            Assert.Equal(a[i] * 0.3f, scaled[i]);
+            Assert.Equal(b[i] + (a[i] * 0.3f), accumulated[i]);
+            Assert.Equal((a[i] - b[i]) * 0.5f, difference[i]);
+        }
+    }
 }
