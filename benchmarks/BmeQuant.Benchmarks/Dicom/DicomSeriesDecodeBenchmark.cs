@@ -1,9 +1,14 @@
+using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using BmeQuant.Dicom;
 
 namespace BmeQuant.Benchmarks.Dicom;
 
-/// <summary>Full decode of a 200-slice 384×384 series: open every file and decode stored and modality values.</summary>
+/// <summary>
+/// Full decode of a 200-slice 384×384 series: open every file and decode stored and modality values, either with the
+/// default read (Pixel Data loaded into a pooled buffer, returned when the file is disposed) or on demand (Pixel Data
+/// left in the file and read by offset into the destination).
+/// </summary>
 [MemoryDiagnoser]
 public class DicomSeriesDecodeBenchmark
 {
@@ -14,60 +19,50 @@ public class DicomSeriesDecodeBenchmark
     [GlobalSetup]
     public void Setup() => _files = DicomBenchmarkData.EnsureSeries();
 
+    /// <summary>Default read, stored values into a new array per file (as pydicom's <c>dcmread(f).pixel_array</c>).</summary>
     [Benchmark(Baseline = true)]
-    public long StoredValues()
-    {
-        long sum = 0;
-        foreach (var f in _files)
-        {
-            var px = DicomPixelData.Create(DicomFile.Open(f));
-            var frame = px.GetFrameStored<ushort>(0);
-            sum += frame[frame.Length / 2];
-        }
+    public double StoredValues() => ForEachFile(DicomReadOptions.Default, NewStoredArray);
 
-        return sum;
-    }
-
+    /// <summary>Default read, modality values into one reused float buffer.</summary>
     [Benchmark]
-    public double ModalityValues()
-    {
-        double sum = 0;
-        foreach (var f in _files)
-        {
-            var px = DicomPixelData.Create(DicomFile.Open(f));
-            px.GetFrameModality(0, _modality);
-            sum += _modality[_modality.Length / 2];
-        }
-
-        return sum;
-    }
+    public double ModalityValues() => ForEachFile(DicomReadOptions.Default, ModalityIntoBuffer);
 
     /// <summary>Header parsed, Pixel Data left in the file and each frame read by offset into one reused buffer.</summary>
     [Benchmark]
-    public long StoredValuesOnDemand()
+    public double StoredValuesOnDemand() => ForEachFile(DicomReadOptions.PixelDataOnDemand, StoredIntoBuffer);
+
+    /// <summary>On-demand read with the modality rescale into one reused float buffer (what series assembly does per slice).</summary>
+    [Benchmark]
+    public double ModalityValuesOnDemand() => ForEachFile(DicomReadOptions.PixelDataOnDemand, ModalityIntoBuffer);
+
+    /// <summary>The loop every method shares: open each file with <paramref name="options"/>, decode, dispose.</summary>
+    private double ForEachFile(DicomReadOptions options, Func<DicomPixelData, double> decode)
     {
-        long sum = 0;
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(_stored.AsSpan());
+        double sum = 0;
         foreach (var f in _files)
         {
-            DicomPixelData.Create(DicomFile.Open(f, DicomReadOptions.PixelDataOnDemand)).GetFrameStoredBytes(0, bytes);
-            sum += _stored[_stored.Length / 2];
+            using var file = DicomFile.Open(f, options);
+            sum += decode(DicomPixelData.Create(file));
         }
 
         return sum;
     }
 
-    /// <summary>On-demand read with the modality rescale into one reused float buffer (what series assembly does per slice).</summary>
-    [Benchmark]
-    public double ModalityValuesOnDemand()
+    private static double NewStoredArray(DicomPixelData px)
     {
-        double sum = 0;
-        foreach (var f in _files)
-        {
-            DicomPixelData.Create(DicomFile.Open(f, DicomReadOptions.PixelDataOnDemand)).GetFrameModality(0, _modality);
-            sum += _modality[_modality.Length / 2];
-        }
+        var frame = px.GetFrameStored<ushort>(0);
+        return frame[frame.Length / 2];
+    }
 
-        return sum;
+    private double StoredIntoBuffer(DicomPixelData px)
+    {
+        px.GetFrameStoredBytes(0, MemoryMarshal.AsBytes(_stored.AsSpan()));
+        return _stored[_stored.Length / 2];
+    }
+
+    private double ModalityIntoBuffer(DicomPixelData px)
+    {
+        px.GetFrameModality(0, _modality);
+        return _modality[_modality.Length / 2];
     }
 }
