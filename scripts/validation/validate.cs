@@ -9,10 +9,8 @@
 // --quick: a reduced grid for checking the script itself (in-plane matrix at most 96, the first two visits of each
 // preset, no real scans); its numbers are not the page's.
 using System.Globalization;
-using System.Text.Json;
 using BmeQuant;
 using BmeQuant.Imaging;
-using BmeQuant.Imaging.IO;
 using BmeQuant.Phantoms;
 using BmeQuant.Quantification;
 
@@ -110,40 +108,17 @@ Console.WriteLine();
 Console.WriteLine("| subject | Dice vs readers | readers' mutual Dice | ratio | ours mL | readers mL |");
 Console.WriteLine("|---|---:|---:|---:|---:|---:|");
 var ratios = new List<(double Ours, double Readers)>();
-foreach (var dir in Directory.GetDirectories(realSij).Order(StringComparer.Ordinal))
+foreach (var dir in ReaderAgreement.SubjectFolders(realSij))
 {
-    if (!File.Exists(Path.Combine(dir, "stir.nii.gz")) || !File.Exists(Path.Combine(dir, "t1.nii.gz")))
+    if (Directory.GetFiles(dir, "edema_*.nii.gz").Length == 0)
     {
         continue;
     }
 
-    var subject = Path.GetFileName(dir);
-    var region = NiftiReader.ReadLabels(Path.Combine(dir, "region.nii.gz"));
-    var labels = region.CreateLike<int>();
-    for (var n = 0; n < labels.Length; n++)
-    {
-        labels.Data[n] = region.Data[n] > 0 ? 1 : 0;
-    }
-
-    var input = new StudyInput(NiftiReader.ReadFloat(Path.Combine(dir, "stir.nii.gz")), NiftiReader.ReadFloat(Path.Combine(dir, "t1.nii.gz")))
-    {
-        BoneLabels = labels,
-        LabelNames = new Dictionary<int, string> { [1] = "sacroiliac region" },
-        ReferenceMask = File.Exists(Path.Combine(dir, "reference.nii.gz")) ? NiftiReader.ReadMask(Path.Combine(dir, "reference.nii.gz")) : null,
-        Anatomy = Anatomy.SacroiliacJoint,
-    };
-    var findings = EdemaAnalyzer.Analyze(input, AnalysisOptions.Default);
-    var readers = Directory.GetFiles(dir, "edema_*.nii.gz").Order(StringComparer.Ordinal).Select(NiftiReader.ReadMask).ToList();
-    if (readers.Count == 0)
-    {
-        continue;
-    }
-
-    var ours = readers.Average(r => Dice(findings.Masks.Edema, r));
-    var mutual = MutualDice(realSij, subject, readers);
-    var readersMl = readers.Average(r => Count(r) * r.Geometry.VoxelVolumeMm3 / 1000);
-    ratios.Add((ours, mutual));
-    Console.WriteLine(string.Create(inv, $"| {subject} | {ours:F3} | {mutual:F3} | {ours / mutual:F2} | {findings.Total.EdemaVolumeMilliliters:F2} | {readersMl:F2} |"));
+    // One implementation with RealSijTests (region binarised, sacroiliac anatomy, reference mask when present).
+    var r = ReaderAgreement.Measure(dir, AnalysisOptions.Default, useReferenceMask: true);
+    ratios.Add((r.MeanDiceVsReaders, r.ReadersMutualDice));
+    Console.WriteLine(string.Create(inv, $"| {r.Subject} | {r.MeanDiceVsReaders:F3} | {r.ReadersMutualDice:F3} | {r.MeanDiceVsReaders / r.ReadersMutualDice:F2} | {r.VolumeMl:F2} | {r.ReaderMeanVolumeMl:F2} |"));
 }
 
 if (ratios.Count > 0)
@@ -154,30 +129,6 @@ if (ratios.Count > 0)
 }
 
 return 0;
-
-static double MutualDice(string root, string subject, List<Volume<byte>> readers)
-{
-    var agreement = Path.Combine(root, "reader-agreement.json");
-    if (File.Exists(agreement))
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(agreement));
-        if (doc.RootElement.TryGetProperty("subjects", out var subs) && subs.TryGetProperty(subject, out var s) && s.TryGetProperty("mean_inter_reader_dice", out var d))
-        {
-            return d.GetDouble();
-        }
-    }
-
-    var pairs = new List<double>();
-    for (var a = 0; a < readers.Count; a++)
-    {
-        for (var b = a + 1; b < readers.Count; b++)
-        {
-            pairs.Add(Dice(readers[a], readers[b]));
-        }
-    }
-
-    return pairs.Count > 0 ? pairs.Average() : 1;
-}
 
 // 100 × (measured − truth) / truth as "+0.0" text, the absolute value added to the list; "(no edema)" below 0.05 mL of truth.
 static string Error(double measuredMl, double truthMl, List<double> errors)
@@ -194,19 +145,6 @@ static string Error(double measuredMl, double truthMl, List<double> errors)
 
 static double Mean(List<double> values) => values.Count > 0 ? values.Average() : double.NaN;
 
-static long Count(Volume<byte> m) => m.Data.LongCount(v => v != 0);
-
-static double Dice(Volume<byte> a, Volume<byte> b)
-{
-    long both = 0, na = 0, nb = 0;
-    for (var i = 0; i < a.Length; i++)
-    {
-        var x = a.Data[i] != 0;
-        var y = b.Data[i] != 0;
-        na += x ? 1 : 0;
-        nb += y ? 1 : 0;
-        both += x && y ? 1 : 0;
-    }
-
-    return na + nb == 0 ? double.NaN : 2.0 * both / (na + nb);
-}
+// Dice against the phantom's truth; NaN when both masks are empty (the visit has no edema and none was found).
+static double Dice(Volume<byte> a, Volume<byte> b) =>
+    a.Data.All(v => v == 0) && b.Data.All(v => v == 0) ? double.NaN : ReaderAgreement.Dice(a, b);
