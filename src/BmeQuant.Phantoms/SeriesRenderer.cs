@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using BmeQuant.Imaging;
 using BmeQuant.Phantoms.Geometry;
 using BmeQuant.Phantoms.Signal;
@@ -17,6 +18,12 @@ internal static class SeriesRenderer
 
     /// <summary>Most evaluated sample points per voxel kept for reuse.</summary>
     private const int MaxAnchors = 16;
+
+    /// <summary>
+    /// Whether voxel centres well within a carried outside margin are classified by the body layers alone (on by default;
+    /// the switch is for same-process A/B timing: both settings give the same classification).
+    /// </summary>
+    internal static bool LayerOnlyCentres { get; set; } = true;
 
     /// <summary>Renders acquisition <paramref name="acquisitionIndex"/> of visit <paramref name="visitIndex"/>.</summary>
     /// <param name="scene">The visit's anatomy.</param>
@@ -73,11 +80,13 @@ internal static class SeriesRenderer
         var ny = geometry.SizeY;
         var boneCount = model.Bones.Length;
         var samples = n * n * n;
+        var layerCentres = LayerOnlyCentres && !exhaustive;
 
         Parallel.For(0, geometry.SizeZ, k =>
         {
             Span<int> counts = stackalloc int[boneCount + 1];
             var anchors = new Anchor[MaxAnchors];
+            var row = new RowBuffers(nx);
             var rng = SplitMix64.ForStream(spec.Seed, visitIndex + 1, acquisitionIndex + 1, k + 1);
             var img = image.Slice(k);
             var lab = labels.Slice(k);
@@ -103,6 +112,16 @@ internal static class SeriesRenderer
                     {
                         clearance = carried;
                         sv = carriedValue;
+                    }
+                    else if (layerCentres && outside - (rowStep * (i - outsideColumn)) > threshold)
+                    {
+                        // Well within the outside margin carried from an evaluated point: no bone, cartilage or fluid can
+                        // be here, so the body layers alone classify the centre (as the full evaluation would). Its
+                        // clearance is the layers' one, at most what is left of the carried margin; that rest exceeds the
+                        // homogeneity threshold, so the voxel is supersampled exactly when the full evaluation would.
+                        clearance = Math.Min(scene.EvaluateLayers(qc, out sv), outside - (rowStep * (i - outsideColumn)));
+                        carried = clearance;
+                        carriedValue = sv;
                     }
                     else
                     {
@@ -222,20 +241,24 @@ internal static class SeriesRenderer
                         }
                     }
 
-                    var p = geometry.TransformIndexToPhysicalPoint(i, j, k);
-                    var magnitude = Math.Abs(signal) * bias.At(p);
-                    if (sigma > 0)
-                    {
-                        var (g1, g2) = rng.NextGaussianPair();
-                        var re = magnitude + (sigma * g1);
-                        var im = sigma * g2;
-                        magnitude = Math.Sqrt((re * re) + (im * im));
-                    }
-
                     var idx = i + (nx * j);
-                    img[idx] = (float)magnitude;
+                    row.Magnitude[i] = Math.Abs(signal);
                     lab[idx] = (byte)label;
                     ed[idx] = (float)fraction;
+                }
+
+                // Bias field and Rician noise of the whole row (vectorised; the random numbers are drawn in voxel order).
+                bias.Apply(geometry, j, k, row);
+                if (sigma > 0)
+                {
+                    AddRicianNoise(ref rng, sigma, row);
+                }
+
+                var magnitudes = row.Magnitude;
+                var imgRow = img.Slice(nx * j, nx);
+                for (var i = 0; i < nx; i++)
+                {
+                    imgRow[i] = (float)magnitudes[i];
                 }
             }
         });
@@ -250,6 +273,36 @@ internal static class SeriesRenderer
     }
 
     private static double Square(double x) => x * x;
+
+    /// <summary>
+    /// Rician noise on a row of magnitudes: m ← |m + σ(g1 + i·g2)| with (g1, g2) Box–Muller pairs from uniforms drawn in
+    /// voxel order (u1 then u2 per voxel, as <see cref="SplitMix64.NextGaussianPair"/>); logarithm, square root and
+    /// sine/cosine run over the whole row with <see cref="TensorPrimitives"/>.
+    /// </summary>
+    internal static void AddRicianNoise(ref SplitMix64 rng, double sigma, RowBuffers row)
+    {
+        var m = row.Magnitude;
+        var radius = row.A;
+        var angle = row.B;
+        var sin = row.C;
+        var cos = row.D;
+        for (var i = 0; i < m.Length; i++)
+        {
+            radius[i] = 1.0 - rng.NextDouble();
+            angle[i] = 2 * Math.PI * rng.NextDouble();
+        }
+
+        TensorPrimitives.Log(radius, radius);
+        TensorPrimitives.Multiply(radius, -2.0, radius);
+        TensorPrimitives.Sqrt(radius, radius);
+        TensorPrimitives.SinCos(angle, sin, cos);
+        for (var i = 0; i < m.Length; i++)
+        {
+            var re = m[i] + (sigma * (radius[i] * cos[i]));
+            var im = sigma * (radius[i] * sin[i]);
+            m[i] = Math.Sqrt((re * re) + (im * im));
+        }
+    }
 
     /// <summary>A fixed hash of a voxel index (independent of the seed: partial volume does not change with the noise seed).</summary>
     private static ulong VoxelHash(int i, int j, int k) =>
@@ -295,6 +348,37 @@ internal static class SeriesRenderer
             ];
         }
 
+        /// <summary>Multiplies a row's magnitudes by the field at the row's voxel centres (exponentials over the row).</summary>
+        public void Apply(ImageGeometry geometry, int j, int k, RowBuffers row)
+        {
+            if (_amplitude == 0)
+            {
+                return;
+            }
+
+            var m = row.Magnitude;
+            var g = row.A;
+            var e = row.B;
+            g.AsSpan().Clear();
+            foreach (var c in _coils)
+            {
+                for (var i = 0; i < m.Length; i++)
+                {
+                    var d = geometry.TransformIndexToPhysicalPoint(i, j, k) - c;
+                    e[i] = -d.Dot(d) / (2 * SigmaMm * SigmaMm);
+                }
+
+                TensorPrimitives.Exp(e, e);
+                TensorPrimitives.Add(g, e, g);
+            }
+
+            for (var i = 0; i < m.Length; i++)
+            {
+                m[i] *= 1 - (0.5 * _amplitude) + (_amplitude * g[i] / _coils.Length);
+            }
+        }
+
+        /// <summary>The field at one point (scalar reference of <see cref="Apply"/>).</summary>
         public double At(in Vector3D p)
         {
             if (_amplitude == 0)
@@ -311,6 +395,20 @@ internal static class SeriesRenderer
 
             return 1 - (0.5 * _amplitude) + (_amplitude * g / _coils.Length);
         }
+    }
+
+    /// <summary>Per-slice scratch rows: the magnitudes and four work rows for the bias field and the noise.</summary>
+    internal sealed class RowBuffers(int length)
+    {
+        public double[] Magnitude { get; } = new double[length];
+
+        public double[] A { get; } = new double[length];
+
+        public double[] B { get; } = new double[length];
+
+        public double[] C { get; } = new double[length];
+
+        public double[] D { get; } = new double[length];
     }
 
     /// <summary>An evaluated point, the squared radius around it with the same value, and that value.</summary>
