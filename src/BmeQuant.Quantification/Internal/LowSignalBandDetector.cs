@@ -20,7 +20,8 @@ namespace BmeQuant.Quantification.Internal;
 /// (2 × the largest in-plane distance to the band's edge − ¼ pixel) × the median cosine of the surface normal's tilt
 /// out of the slice (an oblique cut widens the band by 1/cos), length = the longest in-plane extent of the band's
 /// edge pixels at least <see cref="LengthPlateClearanceMm"/> below the plate, with the depth difference removed
-/// (along the surface), + one pixel; each is the maximum over slices.
+/// (along the surface), + one pixel; length is the maximum over slices, thickness the upper quartile over the slices
+/// whose length is at least half that (a slice through the band's rim on a curved surface cuts it nearly tangentially).
 /// One band per bone is reported: the largest component of at least <see cref="MinimumVolumeMm3"/>.
 /// </remarks>
 internal static class LowSignalBandDetector
@@ -226,6 +227,7 @@ internal static class LowSignalBandDetector
         var boundary = new List<int>[count + 1];
         var cosines = new List<float>[count + 1];
         var sliceMaxEdt = new double[count + 1];
+        var perSlice = new List<(double ThicknessMm, double LengthMm)>[count + 1];
         for (var z = 0; z < g.SizeZ; z++)
         {
             var offset = z * sliceLength;
@@ -271,17 +273,42 @@ internal static class LowSignalBandDetector
 
             for (var k = 1; k <= count; k++)
             {
-                // In-plane thickness is the band's thickness / cos(tilt of its normal out of the slice): scale it back.
-                if (cosines[k] is { Count: > 0 } c2)
+                if (cosines[k] is not { Count: > 0 } c2)
                 {
-                    thickness[k] = Math.Max(thickness[k], ((2 * sliceMaxEdt[k]) - (0.25 * pixel)) * Median(c2));
+                    continue;
                 }
 
-                if (boundary[k] is { Count: > 0 } b)
+                // In-plane thickness is the band's thickness / cos(tilt of its normal out of the slice): scale it back.
+                var sliceThickness = ((2 * sliceMaxEdt[k]) - (0.25 * pixel)) * Median(c2);
+                var bandLengthMm = boundary[k] is { Count: > 0 } b ? AlongSurfaceExtentMm(b, offset, g, articular) + pixel : 0;
+                (perSlice[k] ??= []).Add((sliceThickness, bandLengthMm));
+                length[k] = Math.Max(length[k], bandLengthMm);
+            }
+        }
+
+        // Thickness is read on the slices that show the band well (those cutting at least half its longest extent), as
+        // their upper quartile: a slice through the band's rim, where it wraps round a curved surface, cuts the sheet
+        // nearly tangentially and shows a wide patch whose width is not the band's thickness (a 3 mm band on a femoral
+        // condyle read 4.35 mm on one such slice, 2.7-3.0 mm on the others); the upper quartile still follows a band
+        // that is thicker in part of its length, as the published maximum-thickness reading does.
+        var shown = new List<double>();
+        for (var k = 1; k <= count; k++)
+        {
+            if (perSlice[k] is not { } slices)
+            {
+                continue;
+            }
+
+            shown.Clear();
+            foreach (var (sliceThickness, bandLengthMm) in slices)
+            {
+                if (bandLengthMm >= 0.5 * length[k])
                 {
-                    length[k] = Math.Max(length[k], AlongSurfaceExtentMm(b, offset, g, articular) + pixel);
+                    shown.Add(sliceThickness);
                 }
             }
+
+            thickness[k] = UpperQuartile(shown);
         }
 
         // One band per bone: the largest qualifying component.
@@ -390,6 +417,21 @@ internal static class LowSignalBandDetector
         }
 
         return Math.Sqrt(best);
+    }
+
+    /// <summary>Upper quartile (linear interpolation between order statistics) of <paramref name="values"/>; 0 when empty.</summary>
+    internal static double UpperQuartile(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return 0;
+        }
+
+        values.Sort();
+        var position = 0.75 * (values.Count - 1);
+        var lower = (int)position;
+        var upper = Math.Min(lower + 1, values.Count - 1);
+        return values[lower] + ((position - lower) * (values[upper] - values[lower]));
     }
 
     private static double Median(List<float> values)
