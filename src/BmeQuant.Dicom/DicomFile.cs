@@ -61,17 +61,7 @@ public sealed class DicomFile : IDisposable
     public static DicomFile Open(string path, DicomReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        FileStream fs;
-        try
-        {
-            fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new DicomException($"{path}: cannot open: {ex.Message}", ex) { FilePath = path };
-        }
-
-        using (fs)
+        using (var fs = OpenRead(path))
         {
             return ReadCore(fs, options ?? DicomReadOptions.Default, path);
         }
@@ -132,6 +122,20 @@ public sealed class DicomFile : IDisposable
         }
     }
 
+    /// <summary>Opens <paramref name="path"/> for one sequential read (no FileStream buffer: the reader has its own).</summary>
+    /// <exception cref="DicomException">The file cannot be opened (message names it).</exception>
+    private static FileStream OpenRead(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DicomException($"{path}: cannot open: {ex.Message}", ex) { FilePath = path };
+        }
+    }
+
     /// <summary>
     /// Opens <paramref name="path"/> once for discovery: null (nothing parsed) when its first bytes are neither a
     /// preamble + "DICM" nor a plausible first element (<see cref="Series.SeriesDiscovery"/>'s sniff), else the file
@@ -141,17 +145,7 @@ public sealed class DicomFile : IDisposable
     internal static DicomFile? OpenIfDicom(string path, DicomReadOptions options, out long length)
     {
         length = -1;
-        FileStream fs;
-        try
-        {
-            fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new DicomException($"{path}: cannot open: {ex.Message}", ex) { FilePath = path };
-        }
-
-        using (fs)
+        using (var fs = OpenRead(path))
         {
             var r = new DicomStreamReader(fs);
             try
