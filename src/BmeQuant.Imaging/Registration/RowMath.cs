@@ -16,6 +16,7 @@ internal static class RowMath
     public static void AddInto(ReadOnlySpan<float> row, Span<float> sum)
     {
         var n = sum.Length;
+        RequireLength(row.Length, n);
         var i = 0;
         ref var r = ref MemoryMarshal.GetReference(row);
         ref var s = ref MemoryMarshal.GetReference(sum);
@@ -37,6 +38,7 @@ internal static class RowMath
     public static void Scale(ReadOnlySpan<float> row, float factor, Span<float> output)
     {
         var n = output.Length;
+        RequireLength(row.Length, n);
         var i = 0;
         ref var r = ref MemoryMarshal.GetReference(row);
         ref var o = ref MemoryMarshal.GetReference(output);
@@ -59,6 +61,7 @@ internal static class RowMath
     public static void AddScaled(ReadOnlySpan<float> row, float factor, Span<float> sum)
     {
         var n = sum.Length;
+        RequireLength(row.Length, n);
         var i = 0;
         ref var r = ref MemoryMarshal.GetReference(row);
         ref var s = ref MemoryMarshal.GetReference(sum);
@@ -81,6 +84,7 @@ internal static class RowMath
     public static void ScaledDifference(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float factor, Span<float> output)
     {
         var n = output.Length;
+        RequireLength(Math.Min(a.Length, b.Length), n);
         var i = 0;
         ref var ra = ref MemoryMarshal.GetReference(a);
         ref var rb = ref MemoryMarshal.GetReference(b);
@@ -97,6 +101,15 @@ internal static class RowMath
         for (; i < n; i++)
         {
             Unsafe.Add(ref o, i) = (Unsafe.Add(ref ra, i) - Unsafe.Add(ref rb, i)) * factor;
+        }
+    }
+
+    // The loops read through unchecked references: an input shorter than the output would read past its end.
+    private static void RequireLength(int inputLength, int outputLength)
+    {
+        if (inputLength < outputLength)
+        {
+            throw new ArgumentException($"Input row of {inputLength} values is shorter than the output row of {outputLength}.");
         }
     }
 }

@@ -268,4 +268,16 @@ public class RegistrationKernelTests
             Assert.Equal((a[i] - b[i]) * 0.5f, difference[i]);
         }
     }
+
+    [Fact]
+    public void RowMath_InputShorterThanOutput_Throws()
+    {
+        // The loops read through unchecked references: a short input must be refused, not read past its end.
+        var shortRow = new float[36];
+        var row = new float[37];
+        Assert.Throws<ArgumentException>(() => RowMath.AddInto(shortRow, new float[37]));
+        Assert.Throws<ArgumentException>(() => RowMath.Scale(shortRow, 2f, new float[37]));
+        Assert.Throws<ArgumentException>(() => RowMath.AddScaled(shortRow, 2f, new float[37]));
+        Assert.Throws<ArgumentException>(() => RowMath.ScaledDifference(row, shortRow, 2f, new float[37]));
+    }
 }
