@@ -115,9 +115,9 @@ internal static class PairedRemeasurement
 
         double ringA = 0, ringB = 0, ringSquaresA = 0, ringSquaresB = 0;
         long ringCount = 0;
-        var blocks = new Dictionary<int, (double SumA, double SumB, long Count)>();
         int blockX = BlockSize(g.Spacing.X), blockY = BlockSize(g.Spacing.Y), blockZ = BlockSize(g.Spacing.Z);
-        int blocksX = (g.SizeX / blockX) + 1, blocksY = (g.SizeY / blockY) + 1;
+        int blocksX = (g.SizeX / blockX) + 1, blocksY = (g.SizeY / blockY) + 1, blocksZ = (g.SizeZ / blockZ) + 1;
+        var blocks = new (double SumA, double SumB, long Count)[blocksX * blocksY * blocksZ];
         double sumA = 0, sumB = 0;
         long footprintCount = 0;
         for (var k = 0; k < g.SizeZ; k++)
@@ -155,8 +155,8 @@ internal static class PairedRemeasurement
                         ringSquaresB += sB * sB;
                         ringCount++;
                         var block = (i / blockX) + (blocksX * ((j / blockY) + (blocksY * (k / blockZ))));
-                        var b = blocks.GetValueOrDefault(block);
-                        blocks[block] = (b.SumA + sA, b.SumB + sB, b.Count + 1);
+                        ref var b = ref blocks[block];
+                        b = (b.SumA + sA, b.SumB + sB, b.Count + 1);
                     }
                 }
             }
@@ -179,7 +179,7 @@ internal static class PairedRemeasurement
         var earlier = (sumA - (footprintCount * mA)) / (scale * mA) * voxelMm3;
         var later = (sumB - (footprintCount * mB)) / (scale * mB) * voxelMm3;
         var footprintMm3 = footprintCount * voxelMm3;
-        var usableBlocks = blocks.Values.Where(b => b.Count >= MinimumBlockVoxels).ToArray();
+        var usableBlocks = blocks.Where(b => b.Count >= MinimumBlockVoxels).ToArray();
 
         // The uncertainty of a volume read over the footprint from the surrounding marrow (always computable once the
         // ring is usable): the voxels' own scatter (noise and texture) summed over the footprint, the error of the ring's
