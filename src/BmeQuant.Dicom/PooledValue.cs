@@ -22,7 +22,6 @@ internal sealed class PooledValue : MemoryManager<byte>
     private readonly int _length;
     private readonly string _display;
     private byte[]? _array;
-    private int _pins;
     private bool _keepFromPool;
 
     private PooledValue(byte[] array, int length, string display)
@@ -47,20 +46,21 @@ internal sealed class PooledValue : MemoryManager<byte>
         var array = Volatile.Read(ref _array) ?? throw Disposed();
         ArgumentOutOfRangeException.ThrowIfNegative(elementIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(elementIndex, _length);
-        Interlocked.Increment(ref _pins);
         Volatile.Write(ref _keepFromPool, true);
         var handle = GCHandle.Alloc(array, GCHandleType.Pinned);
         return new MemoryHandle((byte*)handle.AddrOfPinnedObject() + elementIndex, handle, this);
     }
 
-    /// <summary>Ends one pin.</summary>
-    public override void Unpin() => Interlocked.Decrement(ref _pins);
+    /// <summary>Ends one pin (nothing to do: a pinned array never returns to the pool).</summary>
+    public override void Unpin()
+    {
+    }
 
     /// <summary>Returns the array to the pool (once; later accesses throw). Safe to call from any thread, more than once.</summary>
     public void Release()
     {
         var array = Interlocked.Exchange(ref _array, null);
-        if (array is not null && !Volatile.Read(ref _keepFromPool) && Volatile.Read(ref _pins) == 0)
+        if (array is not null && !Volatile.Read(ref _keepFromPool))
         {
             ArrayPool<byte>.Shared.Return(array);
         }
