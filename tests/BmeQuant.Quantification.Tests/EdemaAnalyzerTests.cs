@@ -18,7 +18,7 @@ public class EdemaAnalyzerTests
         var study = SyntheticStudy.Create(s_lesion, noiseSd: 10, seed: 1);
         var findings = EdemaAnalyzer.Analyze(study.Input(), AnalysisOptions.Default with { Rule = rule }, TestContext.Current.CancellationToken);
 
-        var dice = RealSijTests.Dice(findings.Masks.Edema, study.Truth);
+        var dice = ReaderAgreement.Dice(findings.Masks.Edema, study.Truth);
         Assert.True(dice >= 0.85, $"{rule}: Dice {dice:F3} < 0.85");
         var error = Math.Abs(findings.Total.EdemaVolumeMm3 - study.TruthVolumeMm3) / study.TruthVolumeMm3;
         Assert.True(error <= 0.10, $"{rule}: volume {findings.Total.EdemaVolumeMm3:F0} mm³ vs truth {study.TruthVolumeMm3:F0} mm³ ({error:P1})");
@@ -103,7 +103,7 @@ public class EdemaAnalyzerTests
         Assert.Equal("given: ref.nii.gz", findings.Inputs.ReferenceMask);
         Assert.Equal(2000, findings.Reference.VolumeMm3, 6);
         Assert.InRange(findings.Reference.FluidMedian, 97, 103);
-        Assert.True(RealSijTests.Dice(findings.Masks.Edema, study.Truth) >= 0.85);
+        Assert.True(ReaderAgreement.Dice(findings.Masks.Edema, study.Truth) >= 0.85);
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public class EdemaAnalyzerTests
         var input = new StudyInput(study.Fluid, shifted) { BoneLabels = study.Labels, Anatomy = Anatomy.Knee };
         var findings = EdemaAnalyzer.Analyze(input, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal("geometry", findings.Alignment.Method);
-        Assert.True(RealSijTests.Dice(findings.Masks.Edema, study.Truth) >= 0.85);
+        Assert.True(ReaderAgreement.Dice(findings.Masks.Edema, study.Truth) >= 0.85);
     }
 
     [Fact]

@@ -122,7 +122,7 @@ internal static class PhantomAccuracy
         var bone = findings.Bones.Single(b => b.Name == lesion.Bone);
         return new PhantomOutcome(
             c,
-            RealSijTests.Dice(findings.Masks.Edema, truth),
+            ReaderAgreement.Dice(findings.Masks.Edema, truth),
             findings.Total.EdemaVolumeMm3,
             findings.Total.FractionWeightedVolumeMm3,
             visit.Truth.Bones.Sum(b => b.EdemaExtentVolumeMm3),

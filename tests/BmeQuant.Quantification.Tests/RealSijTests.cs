@@ -128,6 +128,4 @@ public class RealSijTests(ITestOutputHelper output)
 
         return n;
     }
-
-    internal static double Dice(Volume<byte> a, Volume<byte> b) => ReaderAgreement.Dice(a, b);
 }
