@@ -32,16 +32,66 @@ internal static class BoneSegmenter
         }
 
         var names = BoneNaming.Apply(segmented.Labels, segmented.Bones, anatomy, notes);
+        if (anatomy == Anatomy.SacroiliacJoint)
+        {
+            names = AddSacrum(fluid, t1OnGrid, segmented.Labels, names, segmented.Levels, notes);
+        }
+
         var l0 = segmented.Levels;
         if (l0.T1Led)
         {
             notes.Add(string.Create(CultureInfo.InvariantCulture,
-                $"The fluid-sensitive series does not null fat (fat {l0.FatFluid:G4} against muscle {l0.SoftFluid:G4}): marrow was told from muscle (T1 {l0.SoftT1:G4}) and fat (T1 {l0.FatT1:G4}) by T1 alone (T1 {l0.MarrowT1Threshold:G4}–{l0.MarrowT1Ceiling:G4}, fluid-sensitive < {l0.MarrowFluidThreshold:G4}). Bones found this way are incomplete (on real sacroiliac scans the ilia are found, the sacrum is not): check the bone map or give --bone-mask."));
+                $"The fluid-sensitive series does not null fat (fat {l0.FatFluid:G4} against muscle {l0.SoftFluid:G4}): marrow was told from muscle (T1 {l0.SoftT1:G4}) and fat (T1 {l0.FatT1:G4}) by T1 alone (T1 {l0.MarrowT1Threshold:G4}–{l0.MarrowT1Ceiling:G4}, fluid-sensitive < {l0.MarrowFluidThreshold:G4}). Bones found this way are incomplete (on real sacroiliac scans the ilia are found, the sacrum only in part): check the bone map or give --bone-mask."));
         }
 
         var elapsed = Stopwatch.GetElapsedTime(start);
         notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"Bones segmented automatically ({elapsed.TotalMilliseconds:F0} ms): {string.Join(", ", names.OrderBy(n => n.Key).Select(n => n.Value))}; fatty marrow T1 > {segmented.Levels.MarrowT1Threshold:G4} and fluid-sensitive < {segmented.Levels.MarrowFluidThreshold:G4}, cortex below {segmented.Levels.DarkT1Threshold:G4} / {segmented.Levels.DarkFluidThreshold:G4}."));
         return (segmented.Labels, names);
+    }
+
+    /// <summary>
+    /// When both ilia are named and no sacrum is, looks for it between them (<see cref="SacrumFinder"/>) and labels it
+    /// (over any unnamed bone there; unnamed bones left below the minimum bone volume are dropped).
+    /// </summary>
+    private static IReadOnlyDictionary<int, string> AddSacrum(Volume<float> fluid, Volume<float> t1, Volume<int> labels, IReadOnlyDictionary<int, string> names, TissueLevels levels, List<string> notes)
+    {
+        var label = names.FirstOrDefault(n => n.Value == "Sacrum").Key;
+        var left = names.FirstOrDefault(n => n.Value == "LeftIlium").Key;
+        var right = names.FirstOrDefault(n => n.Value == "RightIlium").Key;
+        if (left == 0 || right == 0 || label != 0 || SacrumFinder.Find(fluid, t1, labels, right, left, levels) is not { } sacrum)
+        {
+            return names;
+        }
+
+        label = BoneNaming.Canonical(Anatomy.SacroiliacJoint).ToList().IndexOf("Sacrum") + 1;
+        var l = labels.Data;
+        var s = sacrum.Data;
+        var counts = new long[names.Keys.Append(label).Max() + 1];
+        for (var i = 0; i < l.Length; i++)
+        {
+            if (s[i] != 0)
+            {
+                l[i] = label;
+            }
+
+            counts[l[i]]++;
+        }
+
+        var voxel = labels.Geometry.VoxelVolumeMm3;
+        var kept = names.Where(n => counts[n.Key] * voxel >= MarrowBoneSegmenter.MinimumBoneVolumeMm3).ToDictionary(n => n.Key, n => n.Value);
+        for (var i = 0; i < l.Length; i++)
+        {
+            if (l[i] != label && l[i] != 0 && !kept.ContainsKey(l[i]))
+            {
+                l[i] = 0;
+            }
+        }
+
+        kept[label] = "Sacrum";
+        notes.RemoveAll(n => n.StartsWith("No sacrum found between the ilia", StringComparison.Ordinal));
+        notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"Sacrum found between the ilia by its marrow level alone ({counts[label] * voxel / 1000:F1} mL: T1 {levels.MarrowT1Threshold:G4}–{levels.MarrowT1Ceiling:G4} and fluid-sensitive < {levels.MarrowFluidThreshold:G4} on a 3×3 in-plane median, cut from touching tissue by a {SacrumFinder.SplitMm} mm erosion, within {SacrumFinder.JointReachMm} mm of an ilium, foramina filled within slices)."));
+        return kept;
     }
 }

@@ -18,16 +18,18 @@ namespace BmeQuant.Quantification.Tests.Bones;
 /// bones had Dice 0.041 against the region (1007 0.085, 1012 none, 3002 0.039). Measured 2026-11-30 with it:
 /// Dice 0.43 / 0.27 / 0.27 (mean 0.32), region covered 36 % / 17 % / 18 % (mean 0.23): the ilia are found and named
 /// on their sides in every subject; the sacrum, whose marrow touches the fat around it without a visible cortex in
-/// 3.3 mm slices, is not found. Floors sit below those measurements.
+/// 3.3 mm slices, was not found. With the sacrum looked for between the named ilia (<c>SacrumFinder</c>, 2026-11-30):
+/// Dice 0.51 / 0.46 / 0.43 (mean 0.47), region covered 46 % / 32 % / 34 % (mean 0.375), the sacrum named in every
+/// subject (74 % / 86 % / 68 % of it inside the region). Floors sit below those measurements.
 /// </para>
 /// </summary>
 public class RealSijBoneTests(ITestOutputHelper output)
 {
-    /// <summary>Mean Dice of the union of the automatic bones with the region mask under which the test fails (measured 0.32).</summary>
-    private const double MeanDiceFloor = 0.28;
+    /// <summary>Mean Dice of the union of the automatic bones with the region mask under which the test fails (measured 0.47).</summary>
+    private const double MeanDiceFloor = 0.43;
 
-    /// <summary>Mean fraction of the region mask inside the automatic bones under which the test fails (measured 0.23).</summary>
-    private const double MeanRegionCoveredFloor = 0.2;
+    /// <summary>Mean fraction of the region mask inside the automatic bones under which the test fails (measured 0.375).</summary>
+    private const double MeanRegionCoveredFloor = 0.34;
 
     /// <summary>A named bone must lie mostly inside the readers' region (fraction of its voxels).</summary>
     private const double NamedBoneInsideRegion = 0.5;
@@ -95,8 +97,8 @@ public class RealSijBoneTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Both ilia named; each named bone mostly inside the region; the left ilium on the patient's left (+X in LPS) of
-    /// the region's centroid and the right ilium on its right; a sacrum, when named, between them.
+    /// Both ilia and the sacrum named; each named bone mostly inside the region; the left ilium on the patient's left
+    /// (+X in LPS) of the region's centroid and the right ilium on its right; the sacrum between them.
     /// </summary>
     private static IEnumerable<string> CheckNames(string subject, Volume<int> labels, IReadOnlyList<RegionFindings> bones, Volume<byte> region)
     {
@@ -107,11 +109,7 @@ public class RealSijBoneTests(ITestOutputHelper output)
         {
             if (bones.FirstOrDefault(b => b.Name == name) is not { } bone)
             {
-                if (name != "Sacrum")
-                {
-                    yield return $"{subject}: no {name} named.";
-                }
-
+                yield return $"{subject}: no {name} named.";
                 continue;
             }
 

@@ -1,0 +1,177 @@
+using BmeQuant.Imaging;
+using BmeQuant.Imaging.Filters;
+
+namespace BmeQuant.Quantification.Internal.Bones;
+
+/// <summary>
+/// Finds the sacrum between two named ilia when the general marrow rule missed it (real sacroiliac scans: its marrow
+/// touches the fat of the foramina and the presacral space without a visible cortex in thick slices, so it never forms
+/// a region enclosed by cortex). Search space: the box spanned by the two ilia, between their centroids along the
+/// patient's left–right axis, outside the ilia. Marrow there: T1 within the marrow band and fluid-sensitive signal
+/// below the marrow level (<see cref="TissueLevels"/>), both on a 3×3 in-plane median (trabecular and
+/// partial-volume speckle). Fat, muscle and bowel reach it only through thin contacts, cut by an erosion of
+/// <see cref="SplitMm"/>; the eroded pieces of at least <see cref="MinimumPieceMm3"/> that come within
+/// <see cref="JointReachMm"/> of an ilium (the sacrum faces the ilia across the joints; soft tissue between the ilia
+/// farther from the joints does not) are grown back over the marrow mask, and their in-plane holes (foramina, the
+/// canal's walls, edema and red marrow) are filled.
+/// </summary>
+internal static class SacrumFinder
+{
+    /// <summary>Erosion radius that cuts the sacral marrow from fat and soft tissue touching it.</summary>
+    public const double SplitMm = 2.5;
+
+    /// <summary>An eroded marrow piece is sacrum when it comes this close to one of the ilia (across a joint).</summary>
+    public const double JointReachMm = 6;
+
+    /// <summary>Smallest eroded marrow piece kept.</summary>
+    public const double MinimumPieceMm3 = 200;
+
+    /// <summary>
+    /// The sacrum as a mask on the full grid of <paramref name="labels"/>, or null when nothing qualifies.
+    /// <paramref name="t1"/> must lie on the grid of <paramref name="fluid"/>.
+    /// </summary>
+    public static Volume<byte>? Find(Volume<float> fluid, Volume<float> t1, Volume<int> labels, int rightIlium, int leftIlium, TissueLevels levels)
+    {
+        var g = labels.Geometry;
+        var boxes = VoxelBox.OfAll(labels);
+        if (!boxes.TryGetValue(rightIlium, out var right) || !boxes.TryGetValue(leftIlium, out var left))
+        {
+            return null;
+        }
+
+        var box = new VoxelBox(
+            Math.Min(right.MinX, left.MinX),
+            Math.Min(right.MinY, left.MinY),
+            Math.Min(right.MinZ, left.MinZ),
+            Math.Max(right.MaxX, left.MaxX),
+            Math.Max(right.MaxY, left.MaxY),
+            Math.Max(right.MaxZ, left.MaxZ));
+        var bg = box.Geometry(g);
+        var labelsCrop = box.Crop(labels);
+        var l = labelsCrop.Data;
+        var ilia = new Volume<byte>(bg);
+        for (var i = 0; i < l.Length; i++)
+        {
+            ilia.Data[i] = (byte)(l[i] == rightIlium || l[i] == leftIlium ? 1 : 0);
+        }
+
+        // Patient X (LPS, + left) of the two centroids; the search lies between them.
+        var (rightX, leftX) = (CentroidX(labelsCrop, rightIlium), CentroidX(labelsCrop, leftIlium));
+        if (!(rightX < leftX))
+        {
+            return null;
+        }
+
+        var t1s = MedianFilter.ApplyVoxels(box.Crop(t1), 1, 1, 0).Data;
+        var fluids = MedianFilter.ApplyVoxels(box.Crop(fluid), 1, 1, 0).Data;
+        var (lo, hi, fl) = (levels.MarrowT1Threshold, levels.MarrowT1Ceiling, levels.MarrowFluidThreshold);
+        var candidate = new Volume<byte>(bg);
+        var c = candidate.Data;
+        var origin = bg.TransformIndexToPhysicalPoint(0, 0, 0).X;
+        var stepX = bg.TransformIndexToPhysicalPoint(1, 0, 0).X - origin;
+        var stepY = bg.TransformIndexToPhysicalPoint(0, 1, 0).X - origin;
+        var stepZ = bg.TransformIndexToPhysicalPoint(0, 0, 1).X - origin;
+        int nx = bg.SizeX, ny = bg.SizeY, nz = bg.SizeZ;
+        for (var k = 0; k < nz; k++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                var row = nx * (j + (ny * k));
+                var x0 = origin + (j * stepY) + (k * stepZ);
+                for (var i = 0; i < nx; i++)
+                {
+                    var at = row + i;
+                    var x = x0 + (i * stepX);
+                    c[at] = (byte)(ilia.Data[at] == 0 && x > rightX && x < leftX && t1s[at] > lo && t1s[at] < hi && fluids[at] < fl ? 1 : 0);
+                }
+            }
+        }
+
+        // Pieces left by the erosion that come within reach of an ilium.
+        var pieces = ConnectedComponents.Label(BinaryMorphology.Erode(candidate, SplitMm), Connectivity.Face6);
+        var nearIlia = DistanceTransform.OutsideMm(ilia).Data;
+        var keep = new bool[pieces.Count + 1];
+        var big = new bool[pieces.Count + 1];
+        foreach (var piece in pieces.Components)
+        {
+            big[piece.Label] = piece.VolumeMm3 >= MinimumPieceMm3;
+        }
+
+        var p = pieces.Labels.Data;
+        for (var i = 0; i < p.Length; i++)
+        {
+            keep[p[i]] |= big[p[i]] && nearIlia[i] <= JointReachMm;
+        }
+
+        keep[0] = false;
+        var seeds = new Volume<byte>(bg);
+        var any = false;
+        for (var i = 0; i < p.Length; i++)
+        {
+            if (keep[p[i]])
+            {
+                seeds.Data[i] = 1;
+                any = true;
+            }
+        }
+
+        if (!any)
+        {
+            return null;
+        }
+
+        // Back over what the erosion took (and one voxel of partial-volume rim), within the marrow mask; holes filled.
+        var grown = BinaryMorphology.Dilate(seeds, SplitMm + Math.Min(g.Spacing.X, g.Spacing.Y));
+        var gr = grown.Data;
+        for (var i = 0; i < gr.Length; i++)
+        {
+            gr[i] &= c[i];
+        }
+
+        var sacrum = HoleFilling.FillPerSlice(grown);
+        var s = sacrum.Data;
+        var full = new Volume<byte>(g);
+        for (var k = 0; k < nz; k++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                var at = nx * (j + (ny * k));
+                var to = box.FullIndex(g, 0, j, k);
+                for (var i = 0; i < nx; i++)
+                {
+                    full.Data[to + i] = (byte)(s[at + i] != 0 && ilia.Data[at + i] == 0 ? 1 : 0);
+                }
+            }
+        }
+
+        return full;
+    }
+
+    /// <summary>Mean patient X (LPS) of the voxels equal to <paramref name="label"/>.</summary>
+    private static double CentroidX(Volume<int> labels, int label)
+    {
+        var g = labels.Geometry;
+        double si = 0, sj = 0, sk = 0;
+        long n = 0;
+        var l = labels.Data;
+        for (var k = 0; k < g.SizeZ; k++)
+        {
+            for (var j = 0; j < g.SizeY; j++)
+            {
+                var row = g.SizeX * (j + (g.SizeY * k));
+                for (var i = 0; i < g.SizeX; i++)
+                {
+                    if (l[row + i] == label)
+                    {
+                        si += i;
+                        sj += j;
+                        sk += k;
+                        n++;
+                    }
+                }
+            }
+        }
+
+        return n == 0 ? double.NaN : g.TransformIndexToPhysicalPoint(si / n, sj / n, sk / n).X;
+    }
+}
