@@ -94,7 +94,7 @@ internal static class TruthIntegrator
                                 if (fi >= 0.5)
                                 {
                                     acc.Extent += 1;
-                                    acc.MaxDepth = Math.Max(acc.MaxDepth, depth);
+                                    acc.MaxDepth = Math.Max(acc.MaxDepth, lesion.TrueDepth(lp, depth));
                                 }
 
                                 acc.Peak = Math.Max(acc.Peak, fi);

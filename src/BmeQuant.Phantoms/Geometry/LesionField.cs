@@ -21,8 +21,14 @@ internal sealed class LesionField
     /// <summary>Radius around the lesion's surface point (<c>_center</c>) that holds every band point, mm (0 = no band).</summary>
     private readonly double _bandReachMm;
 
-    /// <summary>First-order depth beyond which no band point lies, mm (see <see cref="BandRawDepthFactor"/>).</summary>
+    /// <summary>First-order depth beyond which no band point lies, mm (see <see cref="DepthField.RawDepthFactor"/>).</summary>
     private readonly double _bandRawDepthLimitMm;
+
+    /// <summary>
+    /// True depth below the bone surface around the lesion, for the patterns whose edema is specified by depth: one
+    /// field over the bound of a subchondral lesion, one per focus of a subcortical patchy lesion; empty otherwise.
+    /// </summary>
+    private readonly DepthField[] _depthFields = [];
 
     public LesionField(LesionSpec spec, BoneModel bone, int boneIndex)
     {
@@ -39,6 +45,7 @@ internal sealed class LesionField
                 (_bandReachMm, _bandRawDepthLimitMm) = BandLimits(spec);
                 BoundCenter = _center;
                 BoundRadius = Math.Max(spec.SizeMm + (0.5 * w), spec.BandThicknessMm > 0 ? _bandReachMm : spec.BandLengthMm * 0.5) + 1;
+                _depthFields = [new DepthField(bone.Shape, BoundCenter, BoundRadius, spec.DepthMm + (0.5 * w), DepthStepMm)];
                 break;
             case LesionPattern.Diffuse:
                 _center = bone.SurfacePoint + spec.OffsetMm;
@@ -62,6 +69,11 @@ internal sealed class LesionField
 
                 BoundCenter = (lo + hi) * 0.5;
                 BoundRadius = _foci.Max(f => (f.Center - BoundCenter).Length + f.Radius) + (0.5 * w) + 1;
+                if (spec.Pattern == LesionPattern.SubcorticalPatchy)
+                {
+                    _depthFields = [.. _foci.Select(f => new DepthField(bone.Shape, f.Center, f.Radius + (0.5 * w), spec.DepthMm + (0.5 * w), DepthStepMm))];
+                }
+
                 break;
             case LesionPattern.OsteonecrosisLike:
                 _center = bone.SurfacePoint + spec.OffsetMm - (a * (0.6 * spec.SizeMm));
@@ -80,12 +92,11 @@ internal sealed class LesionField
     public const double BandTopMm = 1.5;
 
     /// <summary>
-    /// Bound on how much the bone's first-order distance can exceed the true depth below its surface at band depths: the
-    /// smooth unions (blend radii up to 12 mm) and the quartic boxes make the first-order depth grow faster than the true
-    /// one (measured up to 1.4× under the tibial plateau), so a point whose first-order depth exceeds this factor times
-    /// the band's lower face (plus 2 mm) is certainly below the band.
+    /// Node spacing of the true-depth fields, mm: measured against the minimum over 3,200 ray casts at 150 points of each
+    /// joint's usual subchondral lesion, the depth is within 0.07–0.22 mm (mean |error| under 0.01 mm); fields over a
+    /// lesion cost ~20 CPU-ms each (1.5 mm: no more accurate, 2–3× the cost).
     /// </summary>
-    private const double BandRawDepthFactor = 2;
+    public const double DepthStepMm = 2;
 
     public LesionSpec Spec => _spec;
 
@@ -102,10 +113,11 @@ internal sealed class LesionField
             : [(BoundCenter, BoundRadius)];
 
     /// <summary>
-    /// Edema fraction of this lesion at <paramref name="p"/> (bone frame), given the depth below the bone surface;
-    /// <paramref name="replacement"/> is set when a band or rim replaces the marrow there.
+    /// Edema fraction of this lesion at <paramref name="p"/> (bone frame), given the bone shape's first-order depth there
+    /// (depth-specified patterns use their true depth, <see cref="TrueDepth"/>); <paramref name="replacement"/> is set
+    /// when a band or rim replaces the marrow there.
     /// </summary>
-    public double Evaluate(in Vector3D p, double depthMm, out Tissue replacement) => Evaluate(p, depthMm, Band(p, depthMm), out replacement);
+    public double Evaluate(in Vector3D p, double depthMm, out Tissue replacement) => Evaluate(p, TrueDepth(p, double.NaN), Band(p, depthMm), out replacement);
 
     /// <summary>
     /// <see cref="Evaluate(in Vector3D, double, out Tissue)"/> and <see cref="ZeroMargin(in Vector3D, double)"/> of one point,
@@ -114,8 +126,9 @@ internal sealed class LesionField
     public double Evaluate(in Vector3D p, double depthMm, out Tissue replacement, out double zeroMarginMm)
     {
         var band = Band(p, depthMm);
-        zeroMarginMm = ZeroMargin(p, depthMm, band);
-        return Evaluate(p, depthMm, band, out replacement);
+        var trueDepth = TrueDepth(p, double.NaN);
+        zeroMarginMm = ZeroMargin(p, trueDepth, band);
+        return Evaluate(p, trueDepth, band, out replacement);
     }
 
     /// <summary>
@@ -124,7 +137,28 @@ internal sealed class LesionField
     /// lesion's support or no such bound is known (the osteonecrosis rim). Same trust as the scene's clearance: the
     /// depth is taken to change by at most the distance moved.
     /// </summary>
-    public double ZeroMargin(in Vector3D p, double depthMm) => ZeroMargin(p, depthMm, Band(p, depthMm));
+    public double ZeroMargin(in Vector3D p, double depthMm) => ZeroMargin(p, TrueDepth(p, double.NaN), Band(p, depthMm));
+
+    /// <summary>
+    /// Depth of <paramref name="p"/> below the bone surface as the lesion uses it: the true depth from the lesion's depth
+    /// field (the first field whose cube holds the point) for depth-specified patterns, else <paramref name="firstOrderDepthMm"/>
+    /// (also when the point lies outside every field: a subcortical focus's edema is zero there).
+    /// </summary>
+    public double TrueDepth(in Vector3D p, double firstOrderDepthMm)
+    {
+        foreach (var field in _depthFields)
+        {
+            if (field.Contains(p))
+            {
+                return field.At(p);
+            }
+        }
+
+        return firstOrderDepthMm;
+    }
+
+    /// <summary>Whether the lesion's depths are true depths (depth-specified patterns) rather than first-order ones.</summary>
+    public bool HasTrueDepth => _depthFields.Length > 0;
 
     /// <summary>
     /// Where a point lies relative to the low-signal band. The band is the layer of marrow from <see cref="BandTopMm"/> to
@@ -158,38 +192,11 @@ internal sealed class LesionField
         return new BandPosition(inBand, margin);
     }
 
-    /// <summary>
-    /// Depth of <paramref name="p"/> below the bone surface along the surface normal, and the foot point: Newton
-    /// projection onto the zero set of the bone's distance function (x ← x − f ∇f / |∇f|², central differences).
-    /// </summary>
+    /// <summary>Depth of <paramref name="p"/> below the bone surface along the surface normal, and the foot point (<see cref="DepthField.SurfaceFoot"/>).</summary>
     private double SurfaceFoot(in Vector3D p, out Vector3D foot)
     {
-        const double h = 1e-3;
-        var shape = _bone.Shape;
-        var x = p;
-        for (var it = 0; it < 12; it++)
-        {
-            var f = shape.Distance(x);
-            if (Math.Abs(f) < 1e-6)
-            {
-                break;
-            }
-
-            var g = new Vector3D(
-                shape.Distance(x + new Vector3D(h, 0, 0)) - shape.Distance(x - new Vector3D(h, 0, 0)),
-                shape.Distance(x + new Vector3D(0, h, 0)) - shape.Distance(x - new Vector3D(0, h, 0)),
-                shape.Distance(x + new Vector3D(0, 0, h)) - shape.Distance(x - new Vector3D(0, 0, h))) * (0.5 / h);
-            var g2 = g.Dot(g);
-            if (!(g2 > 1e-12))
-            {
-                break;
-            }
-
-            x -= g * (f / g2);
-        }
-
-        foot = x;
-        return (p - x).Length;
+        foot = DepthField.SurfaceFoot(_bone.Shape, p);
+        return (p - foot).Length;
     }
 
     private static (double ReachMm, double RawDepthLimitMm) BandLimits(LesionSpec spec)
@@ -200,7 +207,7 @@ internal sealed class LesionField
         }
 
         var bottom = BandTopMm + spec.BandThicknessMm;
-        return ((0.5 * spec.BandLengthMm) + bottom + 1, (BandRawDepthFactor * bottom) + 2);
+        return ((0.5 * spec.BandLengthMm) + bottom + 1, (DepthField.RawDepthFactor * bottom) + 2);
     }
 
     private double Evaluate(in Vector3D p, double depthMm, in BandPosition band, out Tissue replacement)
@@ -247,8 +254,9 @@ internal sealed class LesionField
                     f = Math.Max(f, fi);
                 }
 
-                if (s.Pattern == LesionPattern.SubcorticalPatchy)
+                if (s.Pattern == LesionPattern.SubcorticalPatchy && f > 0)
                 {
+                    // A point with edema lies in a focus's support, so in its depth field.
                     f *= SoftStep(s.DepthMm - depthMm, w);
                 }
 
@@ -324,7 +332,7 @@ internal sealed class LesionField
                     margin = Math.Min(margin, (p - c).Length - (radius + halfEdge));
                 }
 
-                if (s.Pattern == LesionPattern.SubcorticalPatchy)
+                if (s.Pattern == LesionPattern.SubcorticalPatchy && !double.IsNaN(depthMm))
                 {
                     margin = Math.Max(margin, depthMm - (s.DepthMm + halfEdge));
                 }
