@@ -70,4 +70,63 @@ public class EdemaSegmenterTests
         EdemaSegmenter.JoinBoundaryChains(raw, fluid, mask, level, g, maxPathMm: 1);
         Assert.Equal(3, mask.Count(v => v != 0));
     }
+
+    [Fact]
+    public void JoinBoundaryChains_SeededAtBoundaryContactsOnly_SameAsSeededFromEveryLesionVoxel()
+    {
+        // Random lesions (two edge levels) among boundary voxels on an anisotropic grid whose steps make equal paths
+        // common (1 + 1 = 2 mm): the search seeded only where a lesion touches the boundary layer gives the same mask
+        // and levels as the search seeded from every lesion voxel.
+        var g = new ImageGeometry(24, 20, 6, new Vector3D(1, 1, 2), Vector3D.Zero);
+        var random = new Random(20261130);
+        var joinedSomewhere = 0;
+        for (var trial = 0; trial < 20; trial++)
+        {
+            var n = g.SizeX * g.SizeY * g.SizeZ;
+            var raw = new byte[n];
+            var fluid = new float[n];
+            var mask = new byte[n];
+            var level = new float[n];
+            for (var i = 0; i < n; i++)
+            {
+                var u = random.NextDouble();
+                raw[i] = u < 0.15 ? EdemaSegmenter.Interior : u < 0.75 ? EdemaSegmenter.Boundary : (byte)0;
+                fluid[i] = (float)(40 + (40 * random.NextDouble()));
+                if (raw[i] == EdemaSegmenter.Interior)
+                {
+                    mask[i] = 1;
+                    level[i] = random.NextDouble() < 0.5 ? 50 : 65;
+                }
+            }
+
+            var (mask2, level2) = ((byte[])mask.Clone(), (float[])level.Clone());
+            EdemaSegmenter.JoinBoundaryChains(raw, fluid, mask, level, g, maxPathMm: 5);
+            EdemaSegmenter.JoinBoundaryChains(raw, fluid, mask2, level2, g, maxPathMm: 5, seedFromEveryLesionVoxel: true);
+            Assert.Equal(mask2, mask);
+            Assert.Equal(level2, level);
+            joinedSomewhere += mask.Count(v => v != 0) - raw.Count(v => v == EdemaSegmenter.Interior);
+        }
+
+        Assert.True(joinedSomewhere > 1000, $"only {joinedSomewhere} boundary voxels joined over the trials: the case does not exercise the chains");
+    }
+
+    [Fact]
+    public void JoinBoundaryChains_EqualPathFromTwoLesions_TakesTheLowerEdgeLevel()
+    {
+        // Lesions at both ends of a row of boundary voxels (levels 60 and 50): the middle voxel, 3 mm from each, carries 50.
+        var g = new ImageGeometry(7, 1, 1, new Vector3D(1, 1, 1), Vector3D.Zero);
+        var raw = new byte[7];
+        var fluid = new float[7];
+        var mask = new byte[7];
+        var level = new float[7];
+        Array.Fill(fluid, 70f);
+        Array.Fill(raw, EdemaSegmenter.Boundary);
+        raw[0] = raw[6] = EdemaSegmenter.Interior;
+        mask[0] = mask[6] = 1;
+        level[0] = 60;
+        level[6] = 50;
+        EdemaSegmenter.JoinBoundaryChains(raw, fluid, mask, level, g, maxPathMm: 5);
+        Assert.All(mask, v => Assert.Equal(1, v));
+        Assert.Equal([60f, 60f, 60f, 50f, 50f, 50f, 50f], level);
+    }
 }

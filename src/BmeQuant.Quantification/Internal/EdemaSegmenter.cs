@@ -350,26 +350,50 @@ internal static class EdemaSegmenter
     /// edge level (which it then carries on) and its shortest path from a lesion voxel through joined boundary voxels
     /// (each step the voxel spacing along it) is at most <paramref name="maxPathMm"/>.
     /// </summary>
-    internal static void JoinBoundaryChains(byte[] raw, float[] fluid, byte[] mask, float[] levelMap, ImageGeometry g, double maxPathMm)
+    /// <remarks>
+    /// The search starts only from the lesion voxels with a <see cref="Boundary"/> face neighbour outside the mask
+    /// (the others cannot join anything: a lesion's interior never reaches the boundary layer but through such a
+    /// voxel). Voxels are expanded in the order (path, edge level, index), a total order that does not depend on
+    /// which voxels were queued: a boundary voxel reached at the same path from two lesions takes the lower edge
+    /// level, and the result is the same as when every lesion voxel seeds the search
+    /// (<paramref name="seedFromEveryLesionVoxel"/>, kept for the test).
+    /// </remarks>
+    internal static void JoinBoundaryChains(byte[] raw, float[] fluid, byte[] mask, float[] levelMap, ImageGeometry g, double maxPathMm, bool seedFromEveryLesionVoxel = false)
     {
         int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ;
         var sxy = nx * ny;
-        var queue = new PriorityQueue<int, float>();
+        var queue = new PriorityQueue<int, (float PathMm, float Level, int Index)>();
         var pathMm = new float[mask.Length];
         var maxMm = maxPathMm;
         float dx = (float)g.Spacing.X, dy = (float)g.Spacing.Y, dz = (float)g.Spacing.Z;
-        for (var idx = 0; idx < mask.Length; idx++)
+        for (var k = 0; k < nz; k++)
         {
-            if (mask[idx] != 0)
+            for (var j = 0; j < ny; j++)
             {
-                queue.Enqueue(idx, 0);
+                var row = (k * sxy) + (j * nx);
+                for (var i = 0; i < nx; i++)
+                {
+                    var idx = row + i;
+                    if (mask[idx] == 0)
+                    {
+                        continue;
+                    }
+
+                    if (seedFromEveryLesionVoxel
+                        || (i > 0 && OpenBoundary(idx - 1)) || (i < nx - 1 && OpenBoundary(idx + 1))
+                        || (j > 0 && OpenBoundary(idx - nx)) || (j < ny - 1 && OpenBoundary(idx + nx))
+                        || (k > 0 && OpenBoundary(idx - sxy)) || (k < nz - 1 && OpenBoundary(idx + sxy)))
+                    {
+                        queue.Enqueue(idx, (0f, levelMap[idx], idx));
+                    }
+                }
             }
         }
 
         while (queue.TryDequeue(out var idx, out var reached))
         {
             var path = pathMm[idx];
-            if (reached > path)
+            if (reached.PathMm > path || reached.Level != levelMap[idx])
             {
                 continue;
             }
@@ -389,14 +413,17 @@ internal static class EdemaSegmenter
             void TryJoin(int n, float stepMm)
             {
                 var next = path + stepMm;
-                if (raw[n] == Boundary && fluid[n] >= level && next <= maxMm && (mask[n] == 0 || (pathMm[n] > 0 && next < pathMm[n])))
+                if (raw[n] == Boundary && fluid[n] >= level && next <= maxMm && (mask[n] == 0 || (pathMm[n] > 0 && (next < pathMm[n] || (next == pathMm[n] && level < levelMap[n])))))
                 {
                     mask[n] = 1;
                     levelMap[n] = level;
                     pathMm[n] = next;
-                    queue.Enqueue(n, next);
+                    queue.Enqueue(n, (next, level, n));
                 }
             }
         }
+
+        // A boundary voxel outside the mask that a lesion voxel could join from.
+        bool OpenBoundary(int n) => raw[n] == Boundary && mask[n] == 0;
     }
 }
