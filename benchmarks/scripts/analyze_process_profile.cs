@@ -7,9 +7,14 @@
 // In-process stage profile of the issue-6 analysis (the study of analyze_process.sh, read once): runs the analysis
 // RUNS times (default 4) in one process, like the CLI without tiered compilation, and prints each stage's CPU ms per
 // run (process CPU over all threads, from the EdemaAnalyzer activities) plus the JIT time of each run. The first run
-// pays the JIT (what one `bmequant analyze` process pays); the later ones are the steady state of the kernels.
+// pays the JIT (what one `bmequant analyze` process pays); the later ones are the steady state of the kernels. The wall ms
+// of each stage follow (meaningful on a quiet machine only).
 //
-//   dotnet run -c Release --file benchmarks/scripts/analyze_process_profile.cs [RUNS]
+// A stage's CPU is the whole process's while it ran: where stages overlap (the bones beside the alignment, the measures)
+// each counts the others' too. "sequential" runs the analysis on one thread (MaxDegreeOfParallelism = 1) so that each
+// stage's CPU is its own.
+//
+//   dotnet run -c Release --file benchmarks/scripts/analyze_process_profile.cs [RUNS] [sequential]
 using System.Diagnostics;
 using System.Globalization;
 using BmeQuant;
@@ -17,6 +22,7 @@ using BmeQuant.Benchmarks.Analysis;
 using BmeQuant.Quantification;
 
 var runs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 4;
+var options = args.Length > 1 && args[1] == "sequential" ? AnalysisOptions.Default with { MaxDegreeOfParallelism = 1 } : AnalysisOptions.Default;
 var (folder, labels) = AnalysisBenchmarkData.Ensure();
 var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
 var cpuBefore = Environment.CpuUsage.TotalTime;
@@ -26,6 +32,7 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"read: wall {Stop
 
 var order = new List<string>();
 var table = new Dictionary<string, double[]>();
+var wallTable = new Dictionary<string, double[]>();
 var run = 0;
 using var listener = new ActivityListener
 {
@@ -45,10 +52,12 @@ using var listener = new ActivityListener
             if (!table.TryGetValue(key, out var row))
             {
                 table[key] = row = new double[runs];
+                wallTable[key] = new double[runs];
                 order.Add(key);
             }
 
             row[run] += a.GetTagItem("cpu.ms") is double c ? c : double.NaN;
+            wallTable[key][run] += a.Duration.TotalMilliseconds;
         }
     },
 };
@@ -60,17 +69,17 @@ for (run = 0; run < runs; run++)
 {
     var j0 = System.Runtime.JitInfo.GetCompilationTime();
     var w0 = Stopwatch.GetTimestamp();
-    var analysis = await study.AnalyzeAsync(AnalysisOptions.Default);
+    var analysis = await study.AnalyzeAsync(options);
     wall[run] = Stopwatch.GetElapsedTime(w0).TotalMilliseconds;
     jit[run] = (System.Runtime.JitInfo.GetCompilationTime() - j0).TotalMilliseconds;
     volume = analysis.Findings.Total.EdemaVolumeMm3;
 }
 
 var inv = CultureInfo.InvariantCulture;
-Console.WriteLine(string.Create(inv, $"edema {volume:F1} mm³; CPU ms per stage, runs 1..{runs} (run 1 includes the JIT):"));
+Console.WriteLine(string.Create(inv, $"edema {volume:F1} mm³; CPU ms per stage, runs 1..{runs} (run 1 includes the JIT), then wall ms per stage:"));
 foreach (var key in order.OrderBy(k => k == "analyze" ? 0 : 1))
 {
-    Console.WriteLine(string.Format(inv, "  {0,-26}{1}", key, string.Concat(table[key].Select(v => string.Format(inv, "{0,8:F0}", v)))));
+    Console.WriteLine(string.Format(inv, "  {0,-26}{1}  |{2}", key, string.Concat(table[key].Select(v => string.Format(inv, "{0,8:F0}", v))), string.Concat(wallTable[key].Select(v => string.Format(inv, "{0,8:F0}", v)))));
 }
 
 Console.WriteLine(string.Format(inv, "  {0,-26}{1}", "(wall)", string.Concat(wall.Select(v => string.Format(inv, "{0,8:F0}", v)))));

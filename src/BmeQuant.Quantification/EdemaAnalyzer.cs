@@ -44,6 +44,7 @@ public static class EdemaAnalyzer
         Volume<float>? t1Raw = null;
         AlignmentReport alignment = null!;
         var alignNotes = new List<string>();
+        var t1Input = input.T1 is not null;
         void AlignT1() => (t1Raw, alignment) = SeriesAlignment.Align(fluidRaw, input.T1, options, alignNotes, input.BoneLabels);
 
         // 3. Bones.
@@ -52,9 +53,10 @@ public static class EdemaAnalyzer
         string bonesSource;
         List<int> boneLabelList = [];
         BoneGeometry bones = null!;
+        int[] muscleRegion = [];
         if (input.BoneLabels is { } given)
         {
-            // Given bones need nothing from T1: their geometry is computed while T1 is aligned.
+            // Given bones need nothing from T1: their geometry and the muscle search region are found while T1 is aligned.
             names = input.LabelNames ?? new Dictionary<int, string>();
             bonesSource = "given: " + (input.BoneLabelsSource ?? "label map");
             Concurrent.Run(options.MaxDegreeOfParallelism, AlignT1, () =>
@@ -63,6 +65,10 @@ public static class EdemaAnalyzer
                 labels = given.Geometry.IsSameGrid(grid) ? given : Resampler.ResampleNearest(given, grid);
                 boneLabelList = NonEmptyLabels(labels, input);
                 bones = BoneGeometry.Compute(labels, boneLabelList, options, cancellationToken);
+                if (t1Input)
+                {
+                    muscleRegion = MuscleEstimator.NearBones(bones.Union);
+                }
             });
             notes.AddRange(alignNotes);
             if (!given.Geometry.IsSameGrid(grid))
@@ -88,6 +94,7 @@ public static class EdemaAnalyzer
             boneLabelList = NonEmptyLabels(labels, input);
             stages.Next("geometry");
             bones = BoneGeometry.Compute(labels, boneLabelList, options, cancellationToken);
+            muscleRegion = MuscleEstimator.NearBones(bones.Union);
         }
 
         stages.Next("bias");
@@ -110,7 +117,7 @@ public static class EdemaAnalyzer
         (fluid, t1, var joint) = IntensityCorrection.EqualizeBones(fluid, t1, labels, boneLabelList, names, bones.Union, bones.SurfaceDepthMm, referenceMask, options, notes);
         var reference = joint ?? ReferenceEstimator.Estimate(fluid, t1, bones.Union, bones.SurfaceDepthMm, referenceMask);
         var rule = ThresholdRule.Create(options, reference, t1 is not null);
-        var muscleLevels = MuscleEstimator.Estimate(fluid, t1, bones, reference);
+        var muscleLevels = MuscleEstimator.Estimate(fluid, t1, muscleRegion, reference);
         var muscle = muscleLevels?.Fluid;
         cancellationToken.ThrowIfCancellationRequested();
 

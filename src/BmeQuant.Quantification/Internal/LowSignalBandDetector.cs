@@ -82,11 +82,12 @@ internal static class LowSignalBandDetector
         using var stage = Pipeline.AnalysisStage.Start("bands");
 
         var toEdema = DistanceToMaskWithin(edema, EdemaReachMm);
+        var boxes = Bones.VoxelBox.OfAll(labels);
         var result = new List<SubchondralBand>();
         foreach (var label in boneLabels)
         {
             var name = names.TryGetValue(label, out var n) ? n : "label " + label.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            foreach (var (thickness, length) in DetectInBone(label, edema, labels, bones, fluid, t1, reference, toEdema))
+            foreach (var (thickness, length) in DetectInBone(label, boxes[label], edema, labels, bones, fluid, t1, reference, toEdema))
             {
                 var (thicknessFlag, lengthFlag) = BandFlags.Evaluate(anatomy, name, thickness, length, options);
                 result.Add(new SubchondralBand(name, Math.Round(thickness, 2), Math.Round(length, 2), thicknessFlag, lengthFlag));
@@ -126,9 +127,18 @@ internal static class LowSignalBandDetector
         return output;
     }
 
-    /// <summary>Thickness and length (mm) of the band found in bone <paramref name="label"/> (the largest qualifying component; empty when none).</summary>
-    internal static List<(double ThicknessMm, double LengthMm)> DetectInBone(int label, Volume<byte> edema, Volume<int> labels, BoneGeometry bones, Volume<float> fluid, Volume<float> t1, ReferenceStats reference, Volume<float> toEdema)
+    /// <summary>
+    /// Thickness and length (mm) of the band found in bone <paramref name="label"/> (the largest qualifying component;
+    /// empty when none). The bone's voxels are read on its bounding box <paramref name="boneBox"/> (they all lie there);
+    /// the candidate band voxels are labelled and measured on their own bounding box grown by one voxel (clamped to the
+    /// grid): the box's outer layer holds no candidate, so the components are the whole grid's and each slice's in-plane
+    /// distance to a band's edge is the whole slice's (the nearest non-band pixel outside the box is never closer than the
+    /// box's own edge). <paramref name="cropCandidates"/> = false labels and measures on the bone's box instead (the
+    /// reference the tests compare with; on the whole grid's box it is the whole-grid computation).
+    /// </summary>
+    internal static List<(double ThicknessMm, double LengthMm)> DetectInBone(int label, Bones.VoxelBox boneBox, Volume<byte> edema, Volume<int> labels, BoneGeometry bones, Volume<float> fluid, Volume<float> t1, ReferenceStats reference, Volume<float> toEdema, bool cropCandidates = true)
     {
+        var found = new List<(double, double)>();
         var g = labels.Geometry;
         var l = labels.Data;
         var e = edema.Data;
@@ -141,27 +151,22 @@ internal static class LowSignalBandDetector
         var articular = bones.ArticularDepthMm.Data;
         var surface = bones.SurfaceDepthMm.Data;
         var minSpacing = (float)Math.Min(g.Spacing.X, Math.Min(g.Spacing.Y, g.Spacing.Z));
-        var depth = new float[l.Length];
-        for (var i = 0; i < l.Length; i++)
-        {
-            if (l[i] == label)
-            {
-                depth[i] = Math.Min(articular[i], Math.Max(0, surface[i] - minSpacing));
-            }
-        }
+        float Depth(int i) => Math.Min(articular[i], Math.Max(0, surface[i] - minSpacing));
 
         var edemaFluid = new List<float>();
         var edemaT1 = new List<float>();
-        for (var i = 0; i < l.Length; i++)
+        ForEachRow(boneBox, g, (from, to) =>
         {
-            if (l[i] == label && e[i] != 0)
+            for (var i = from; i < to; i++)
             {
-                edemaFluid.Add(f[i]);
-                edemaT1.Add(t[i]);
+                if (l[i] == label && e[i] != 0)
+                {
+                    edemaFluid.Add(f[i]);
+                    edemaT1.Add(t[i]);
+                }
             }
-        }
+        });
 
-        var found = new List<(double, double)>();
         if (edemaFluid.Count < 10 || reference.T1Median is not { } normalT1)
         {
             return found;
@@ -177,22 +182,36 @@ internal static class LowSignalBandDetector
 
         bool IsDark(int i) => f[i] < fluidCut && t[i] < t1Cut;
 
-        var plate = PlateDepthMm(label, l, depth, articular, dist, IsDark);
-        var candidates = new Volume<byte>(g);
-        var c = candidates.Data;
-        var any = false;
-        for (var i = 0; i < l.Length; i++)
+        var plate = PlateDepthMm(label, boneBox, g, l, Depth, articular, dist, IsDark);
+        var marked = new List<int>();
+        ForEachRow(boneBox, g, (from, to) =>
         {
-            if (l[i] == label && depth[i] >= plate && articular[i] <= plate + MaxBandDepthMm && dist[i] <= EdemaReachMm && IsDark(i))
+            for (var i = from; i < to; i++)
             {
-                c[i] = 1;
-                any = true;
+                if (l[i] == label && Depth(i) >= plate && articular[i] <= plate + MaxBandDepthMm && dist[i] <= EdemaReachMm && IsDark(i))
+                {
+                    marked.Add(i);
+                }
             }
-        }
+        });
 
-        if (!any)
+        if (marked.Count == 0)
         {
             return found;
+        }
+
+        // The candidates on their box (one voxel more on every side; 0.5 × the finest spacing rounds up to one voxel on
+        // each axis), or on the bone's box for the reference path.
+        var box = cropCandidates ? BoxOf(marked, g).Grow(g, 0.5 * minSpacing) : boneBox;
+        int nx = box.SizeX, ny = box.SizeY, nz = box.SizeZ;
+        var candidates = new Volume<byte>(box.Geometry(g));
+        var c = candidates.Data;
+        foreach (var i in marked)
+        {
+            var x = i % g.SizeX;
+            var y = i / g.SizeX % g.SizeY;
+            var z = i / g.SliceLength;
+            c[x - box.MinX + (nx * (y - box.MinY + (ny * (z - box.MinZ))))] = 1;
         }
 
         var components = ConnectedComponents.Label(candidates, Connectivity.Vertex26);
@@ -204,11 +223,12 @@ internal static class LowSignalBandDetector
         var minDist = new double[count + 1];
         Array.Fill(minDepth, double.MaxValue);
         Array.Fill(minDist, double.MaxValue);
-        for (var i = 0; i < cl.Length; i++)
+        for (var b = 0; b < cl.Length; b++)
         {
-            var k = cl[i];
+            var k = cl[b];
             if (k > 0)
             {
+                var i = box.FullIndex(g, b % nx, b / nx % ny, b / (nx * ny));
                 minDepth[k] = Math.Min(minDepth[k], articular[i]);
                 minDist[k] = Math.Min(minDist[k], dist[i]);
             }
@@ -222,15 +242,16 @@ internal static class LowSignalBandDetector
 
         var thickness = new double[count + 1];
         var length = new double[count + 1];
-        var slice = new Volume<byte>(g.WithSize(g.SizeX, g.SizeY, 1));
-        var sliceLength = g.SliceLength;
+        var slice = new Volume<byte>(box.Geometry(g).WithSize(nx, ny, 1));
+        var sliceLength = nx * ny;
         var boundary = new List<int>[count + 1];
         var cosines = new List<float>[count + 1];
         var sliceMaxEdt = new double[count + 1];
         var perSlice = new List<(double ThicknessMm, double LengthMm)>[count + 1];
-        for (var z = 0; z < g.SizeZ; z++)
+        for (var z = 0; z < nz; z++)
         {
             var offset = z * sliceLength;
+            var fullOffset = (int)g.Offset(0, 0, box.MinZ + z);
             var sd = slice.Data;
             var anyInSlice = false;
             for (var p = 0; p < sliceLength; p++)
@@ -261,13 +282,15 @@ internal static class LowSignalBandDetector
                 }
 
                 var k = cl[offset + p];
+                var i = box.FullIndex(g, p % nx, p / nx, z);
                 sliceMaxEdt[k] = Math.Max(sliceMaxEdt[k], edt[p]);
-                (cosines[k] ??= []).Add(InPlaneCosine(articular, g, offset + p));
+                (cosines[k] ??= []).Add(InPlaneCosine(articular, g, i));
 
                 // The layer next to the plate is widened sideways by the plate's partial volume: it does not count for length.
-                if (edt[p] <= 1.01 * Math.Max(g.Spacing.X, g.Spacing.Y) && depth[offset + p] >= plate + LengthPlateClearanceMm)
+                // Boundary pixels are kept as the whole slice's pixel index (the extent is measured in grid coordinates).
+                if (edt[p] <= 1.01 * Math.Max(g.Spacing.X, g.Spacing.Y) && Depth(i) >= plate + LengthPlateClearanceMm)
                 {
-                    (boundary[k] ??= []).Add(p);
+                    (boundary[k] ??= []).Add(i - fullOffset);
                 }
             }
 
@@ -280,7 +303,7 @@ internal static class LowSignalBandDetector
 
                 // In-plane thickness is the band's thickness / cos(tilt of its normal out of the slice): scale it back.
                 var sliceThickness = ((2 * sliceMaxEdt[k]) - (0.25 * pixel)) * Median(c2);
-                var bandLengthMm = boundary[k] is { Count: > 0 } b ? AlongSurfaceExtentMm(b, offset, g, articular) + pixel : 0;
+                var bandLengthMm = boundary[k] is { Count: > 0 } bp ? AlongSurfaceExtentMm(bp, fullOffset, g, articular) + pixel : 0;
                 (perSlice[k] ??= []).Add((sliceThickness, bandLengthMm));
                 length[k] = Math.Max(length[k], bandLengthMm);
             }
@@ -335,29 +358,33 @@ internal static class LowSignalBandDetector
     /// Depth (mm from the articular surface voxels) where the bone's dark layer (cortex, subchondral plate) ends: the
     /// lower edge of the deepest 0.25 mm bin within 4 mm where at least half of the voxels are dark (at least
     /// <see cref="DefaultPlateDepthMm"/>), over voxels at least 4 mm from edema and within 8 mm
-    /// of the surface, in 0.25 mm bins.
+    /// of the surface, in 0.25 mm bins. Reads the bone's voxels on its bounding box <paramref name="boneBox"/>;
+    /// <paramref name="depth"/> gives a bone voxel's depth from its full-grid index.
     /// </summary>
-    internal static double PlateDepthMm(int label, int[] l, float[] depth, float[] articularDepth, float[] distToEdema, Func<int, bool> isDark)
+    internal static double PlateDepthMm(int label, Bones.VoxelBox boneBox, ImageGeometry g, int[] l, Func<int, float> depth, float[] articularDepth, float[] distToEdema, Func<int, bool> isDark)
     {
         const double bin = 0.25;
         const double maxDepth = 8;
         var bins = (int)(maxDepth / bin) + 1;
         var dark = new long[bins];
         var all = new long[bins];
-        for (var i = 0; i < l.Length; i++)
+        ForEachRow(boneBox, g, (from, to) =>
         {
-            if (l[i] != label || distToEdema[i] < 4 || articularDepth[i] > maxDepth)
+            for (var i = from; i < to; i++)
             {
-                continue;
-            }
+                if (l[i] != label || distToEdema[i] < 4 || articularDepth[i] > maxDepth)
+                {
+                    continue;
+                }
 
-            var b = (int)(depth[i] / bin);
-            all[b]++;
-            if (isDark(i))
-            {
-                dark[b]++;
+                var b = (int)(depth(i) / bin);
+                all[b]++;
+                if (isDark(i))
+                {
+                    dark[b]++;
+                }
             }
-        }
+        });
 
         // The plate ends after the deepest bin (within the first 4 mm) where most voxels are dark; never less than
         // the default (the outermost voxel layers are partial volume with cartilage or fluid and rarely read dark).
@@ -371,6 +398,39 @@ internal static class LowSignalBandDetector
         }
 
         return plate;
+    }
+
+    /// <summary>Calls <paramref name="row"/> with the full-grid index range [from, to) of each row of <paramref name="box"/>, in raster order.</summary>
+    private static void ForEachRow(Bones.VoxelBox box, ImageGeometry g, Action<int, int> row)
+    {
+        for (var k = box.MinZ; k <= box.MaxZ; k++)
+        {
+            for (var j = box.MinY; j <= box.MaxY; j++)
+            {
+                var from = (int)g.Offset(box.MinX, j, k);
+                row(from, from + box.SizeX);
+            }
+        }
+    }
+
+    /// <summary>The bounding box of the voxels at the full-grid indices <paramref name="indices"/> (not empty).</summary>
+    private static Bones.VoxelBox BoxOf(List<int> indices, ImageGeometry g)
+    {
+        int x0 = int.MaxValue, y0 = int.MaxValue, z0 = int.MaxValue, x1 = -1, y1 = -1, z1 = -1;
+        foreach (var i in indices)
+        {
+            var x = i % g.SizeX;
+            var y = i / g.SizeX % g.SizeY;
+            var z = i / g.SliceLength;
+            x0 = Math.Min(x0, x);
+            x1 = Math.Max(x1, x);
+            y0 = Math.Min(y0, y);
+            y1 = Math.Max(y1, y);
+            z0 = Math.Min(z0, z);
+            z1 = Math.Max(z1, z);
+        }
+
+        return new Bones.VoxelBox(x0, y0, z0, x1, y1, z1);
     }
 
     /// <summary>

@@ -9,136 +9,175 @@ namespace BmeQuant.Quantification.Internal;
 /// those not brighter than twice their own median (joint fluid and vessels are several times brighter than muscle on
 /// fluid-sensitive images), and the median of what remains. Null without T1 or with fewer than 100 such voxels.
 /// </summary>
+/// <remarks>
+/// The search region (<see cref="NearBones"/>) depends on the bones alone, so the analysis finds it while T1 is being
+/// aligned; <see cref="Estimate"/> then reads only the voxels of that region.
+/// </remarks>
 internal static class MuscleEstimator
 {
     /// <summary>Soft tissue farther than this from the bones is not considered.</summary>
-    private const double ReachMm = 20;
+    internal const double ReachMm = 20;
 
-    public static double? EstimateFluid(Volume<float> fluid, Volume<float>? t1, BoneGeometry bones, ReferenceStats reference) =>
-        Estimate(fluid, t1, bones, reference)?.Fluid;
+    /// <summary>Every 7th voxel is sampled for the 99th percentiles (a systematic sample is plenty for a scale estimate).</summary>
+    private const int PercentileStride = 7;
 
-    /// <summary>Muscle's median signal on both series (null as for <see cref="EstimateFluid"/>).</summary>
-    public static (double Fluid, double T1)? Estimate(Volume<float> fluid, Volume<float>? t1, BoneGeometry bones, ReferenceStats reference)
+    /// <summary>
+    /// The full-grid indices, ascending, of the voxels outside the bones (<paramref name="union"/> = 0) within
+    /// <see cref="ReachMm"/> of a bone voxel (Euclidean, in mm). The distance is computed on the bones' bounding box
+    /// grown by the reach: every bone voxel lies inside it, so the distances there are exact, and every voxel outside it
+    /// is farther than the reach. Empty when there is no bone voxel.
+    /// </summary>
+    public static int[] NearBones(Volume<byte> union)
     {
+        using var stage = Pipeline.AnalysisStage.Start("muscle region");
+        if (Bones.VoxelBox.OfMask(union) is not { } unionBox)
+        {
+            return [];
+        }
+
+        var g = union.Geometry;
+        var box = unionBox.Grow(g, ReachMm);
+        var near = Imaging.Filters.DistanceTransform.OutsideMm(box.Crop(union)).Data;
+        var count = 0;
+        foreach (var d in near)
+        {
+            count += d > 0 && d <= ReachMm ? 1 : 0;
+        }
+
+        var indices = new int[count];
+        var n = 0;
+        var nx = box.SizeX;
+        for (var k = 0; k < box.SizeZ; k++)
+        {
+            for (var j = 0; j < box.SizeY; j++)
+            {
+                var at = nx * (j + (box.SizeY * k));
+                var full = box.FullIndex(g, 0, j, k);
+                for (var x = 0; x < nx; x++)
+                {
+                    var d = near[at + x];
+                    if (d > 0 && d <= ReachMm)
+                    {
+                        indices[n++] = full + x;
+                    }
+                }
+            }
+        }
+
+        return indices;
+    }
+
+    /// <summary>
+    /// Muscle's median signal on both series (null without T1, without a T1 reference, or with fewer than 100 muscle
+    /// voxels); <paramref name="nearBones"/> is the search region from <see cref="NearBones"/> on the same grid.
+    /// </summary>
+    public static (double Fluid, double T1)? Estimate(Volume<float> fluid, Volume<float>? t1, int[] nearBones, ReferenceStats reference)
+    {
+        ArgumentNullException.ThrowIfNull(nearBones);
         if (t1 is null || reference.T1Median is null)
         {
             return null;
         }
 
         using var stage = Pipeline.AnalysisStage.Start("muscle");
-
-        // 99th percentiles on every 7th voxel (a 1-in-7 systematic sample is plenty for a scale estimate).
-        var stride = new byte[fluid.Length];
-        for (var i = 0; i < stride.Length; i += 7)
-        {
-            stride[i] = 1;
-        }
-
-        var fluidHigh = SelectQuantile(fluid.Data, stride, 0.99);
-        var t1High = SelectQuantile(t1.Data, stride, 0.99);
-        // Distance to the bones on their bounding box grown by the 20 mm reach: every bone voxel lies inside it, so the
-        // distances there are exact, and every voxel outside it is farther than 20 mm.
-        var candidates = new Volume<byte>(fluid.Geometry);
         var f = fluid.Data;
         var t = t1.Data;
+        var fluidHigh = SelectStridedQuantile(f, PercentileStride, 0.99);
+        var t1High = SelectStridedQuantile(t, PercentileStride, 0.99);
         var fatT1 = 0.75 * reference.T1Median.Value;
-        var n = 0;
-        var g = fluid.Geometry;
-        if (Bones.VoxelBox.OfMask(bones.Union) is { } unionBox)
+        var candidates = new List<int>();
+        foreach (var i in nearBones)
         {
-            var box = unionBox.Grow(g, ReachMm);
-            var near = Imaging.Filters.DistanceTransform.OutsideMm(box.Crop(bones.Union)).Data;
-            var nx = box.SizeX;
-            for (var k = 0; k < box.SizeZ; k++)
+            if (f[i] > 0.05 * fluidHigh && t[i] > 0.05 * t1High && t[i] < fatT1)
             {
-                for (var j = 0; j < box.SizeY; j++)
-                {
-                    var at = nx * (j + (box.SizeY * k));
-                    var full = box.FullIndex(g, 0, j, k);
-                    for (var x = 0; x < nx; x++)
-                    {
-                        var d = near[at + x];
-                        var i = full + x;
-                        if (d > 0 && d <= ReachMm && f[i] > 0.05 * fluidHigh && t[i] > 0.05 * t1High && t[i] < fatT1)
-                        {
-                            candidates.Data[i] = 1;
-                            n++;
-                        }
-                    }
-                }
+                candidates.Add(i);
             }
         }
 
-        if (n < 100)
+        if (candidates.Count < 100)
         {
             return null;
         }
 
-        var fluidMax = 2 * SelectQuantile(f, candidates.Data, 0.5);
-        n = 0;
-        for (var i = 0; i < f.Length; i++)
-        {
-            if (candidates.Data[i] != 0 && !(f[i] <= fluidMax))
-            {
-                candidates.Data[i] = 0;
-            }
-
-            n += candidates.Data[i];
-        }
-
-        return n < 100 ? null : (SelectQuantile(f, candidates.Data, 0.5), SelectQuantile(t, candidates.Data, 0.5));
+        // Joint fluid and vessels: brighter than twice the candidates' median on the fluid-sensitive series.
+        var fluidMax = 2 * SelectQuantileAt(f, candidates, 0.5);
+        candidates.RemoveAll(i => !(f[i] <= fluidMax));
+        return candidates.Count < 100 ? null : (SelectQuantileAt(f, candidates, 0.5), SelectQuantileAt(t, candidates, 0.5));
     }
 
     /// <summary>
-    /// The same value as <c>MaskedSample.From(values, mask).Quantile(p)</c> (finite values under the mask, linear
-    /// interpolation between order statistics; NaN when none) found by selection instead of a full sort.
+    /// The same value as <c>MaskedSample.From(values, mask).Quantile(p)</c> with the mask set at <paramref name="indices"/>
+    /// (finite values, linear interpolation between order statistics; NaN when none) found by selection instead of a full sort.
     /// </summary>
-    internal static double SelectQuantile(float[] values, byte[] mask, double p)
+    internal static double SelectQuantileAt(float[] values, List<int> indices, double p)
     {
-        var n = 0;
-        for (var i = 0; i < values.Length; i++)
-        {
-            n += mask[i] != 0 && float.IsFinite(values[i]) ? 1 : 0;
-        }
-
-        if (n == 0)
-        {
-            return double.NaN;
-        }
-
-        var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(n);
+        var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(Math.Max(indices.Count, 1));
         try
         {
             var m = 0;
-            for (var i = 0; i < values.Length; i++)
+            foreach (var i in indices)
             {
-                if (mask[i] != 0 && float.IsFinite(values[i]))
+                if (float.IsFinite(values[i]))
                 {
                     buffer[m++] = values[i];
                 }
             }
 
-            var a = buffer.AsSpan(0, n);
-            var h = (n - 1) * Math.Clamp(p, 0, 1);
-            var lo = (int)Math.Floor(h);
-            var low = Percentiles.SelectInPlace(a, lo);
-            if (lo + 1 >= n)
-            {
-                return low;
-            }
-
-            // After the selection every value right of lo is ≥ the lo-th: the next order statistic is their minimum.
-            var high = float.PositiveInfinity;
-            foreach (var v in a[(lo + 1)..])
-            {
-                high = Math.Min(high, v);
-            }
-
-            return low + ((h - lo) * (high - low));
+            return QuantileInPlace(buffer.AsSpan(0, m), p);
         }
         finally
         {
             System.Buffers.ArrayPool<float>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>As <see cref="SelectQuantileAt"/> over every <paramref name="stride"/>-th value (indices 0, stride, 2·stride …).</summary>
+    internal static double SelectStridedQuantile(float[] values, int stride, double p)
+    {
+        var buffer = System.Buffers.ArrayPool<float>.Shared.Rent(((values.Length + stride - 1) / stride) + 1);
+        try
+        {
+            var m = 0;
+            for (var i = 0; i < values.Length; i += stride)
+            {
+                if (float.IsFinite(values[i]))
+                {
+                    buffer[m++] = values[i];
+                }
+            }
+
+            return QuantileInPlace(buffer.AsSpan(0, m), p);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Quantile <paramref name="p"/> of <paramref name="a"/> (linear interpolation between order statistics; NaN when empty); reorders <paramref name="a"/>.</summary>
+    private static double QuantileInPlace(Span<float> a, double p)
+    {
+        var n = a.Length;
+        if (n == 0)
+        {
+            return double.NaN;
+        }
+
+        var h = (n - 1) * Math.Clamp(p, 0, 1);
+        var lo = (int)Math.Floor(h);
+        var low = Percentiles.SelectInPlace(a, lo);
+        if (lo + 1 >= n)
+        {
+            return low;
+        }
+
+        // After the selection every value right of lo is ≥ the lo-th: the next order statistic is their minimum.
+        var high = float.PositiveInfinity;
+        foreach (var v in a[(lo + 1)..])
+        {
+            high = Math.Min(high, v);
+        }
+
+        return low + ((h - lo) * (high - low));
     }
 }

@@ -187,7 +187,7 @@ public class SelectQuantileTests
     [InlineData(50_000, 0.99)]
     [InlineData(50_000, 0.0)]
     [InlineData(50_000, 1.0)]
-    public void SelectQuantile_RandomValuesWithTiesAndNaN_EqualsSortedSampleQuantile(int length, double p)
+    public void SelectQuantileAt_RandomValuesWithTiesAndNaN_EqualsSortedSampleQuantile(int length, double p)
     {
         var random = new Random(length + (int)(p * 100));
         var values = new float[length];
@@ -202,10 +202,12 @@ public class SelectQuantileTests
         mask[0] = 1;
         values[0] = 3.5f;
         var expected = MaskedSample.From(values, mask).Quantile(p);
-        Assert.Equal(expected, MuscleEstimator.SelectQuantile(values, mask, p));
+        var indices = Enumerable.Range(0, length).Where(i => mask[i] != 0).ToList();
+        Assert.Equal(expected, MuscleEstimator.SelectQuantileAt(values, indices, p));
+        Assert.Equal(MaskedSample.From(values, Enumerable.Range(0, length).Select(i => (byte)(i % 7 == 0 ? 1 : 0)).ToArray()).Quantile(p), MuscleEstimator.SelectStridedQuantile(values, 7, p));
     }
 
     [Fact]
-    public void SelectQuantile_NothingFinite_NaN() =>
-        Assert.True(double.IsNaN(MuscleEstimator.SelectQuantile([float.NaN, 1f], [1, 0], 0.5)));
+    public void SelectQuantileAt_NothingFinite_NaN() =>
+        Assert.True(double.IsNaN(MuscleEstimator.SelectQuantileAt([float.NaN, 1f], [0], 0.5)));
 }
