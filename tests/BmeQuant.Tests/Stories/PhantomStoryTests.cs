@@ -147,7 +147,7 @@ public class PhantomStoryTests(ITestOutputHelper output)
             {
                 var tr = ti.Regions.FirstOrDefault(x => x.Name == r.Name);
                 Line(FormattableString.Invariant(
-                    $"    {r.Name}: {r.FromMm3:0} → {r.ToMm3:0}, change {r.ChangeMm3:0} (truth {tr?.ChangeMm3:0}, {100 * (r.ChangeMm3 - tr?.ChangeMm3) / Math.Abs(tr?.ChangeMm3 ?? 0):0.0} %; {r.ChangeMethod}; re-measured {r.EarlierRemeasuredMm3:0} → {r.LaterRemeasuredMm3:0}, footprint's later ± {mi.Overlaps.FirstOrDefault(o => o.Name == r.Name)?.LaterUncertaintyMm3:0}) {r.Status} (truth {tr?.FromMm3:0} → {tr?.ToMm3:0} {tr?.Status})"));
+                    $"    {r.Name}: {r.FromMm3:0} → {r.ToMm3:0}, change {r.ChangeMm3:0} (truth {tr?.ChangeMm3:0}, {100 * (r.ChangeMm3 - tr?.ChangeMm3) / Math.Abs(tr?.ChangeMm3 ?? 0):0.0} %; {r.ChangeMethod}; re-measured {r.EarlierRemeasuredMm3:0} → {r.LaterRemeasuredMm3:0}, each against its visit's truth {r.EarlierRemeasuredMm3 - tr?.FromMm3:+0;-0} / {r.LaterRemeasuredMm3 - tr?.ToMm3:+0;-0}, footprint's later ± {mi.Overlaps.FirstOrDefault(o => o.Name == r.Name)?.LaterUncertaintyMm3:0}) {r.Status} (truth {tr?.FromMm3:0} → {tr?.ToMm3:0} {tr?.Status})"));
             }
 
             if (mi.Status != ti.Status)
