@@ -70,7 +70,7 @@ public static class TimepointComparer
 
         if (intervals.Append(baselineToLatest).Any(i => i.Total.ChangeMethod == "paired"))
         {
-            sdc += " Changes were measured pairwise: each bone's fraction-weighted edema re-read at both timepoints over the same aligned tissue (the edema of either widened by 3 mm), both ways and averaged; a bone the analysis finds clear is called resolved only when no remnant reaching both the floor and 3 × its uncertainty (from the surrounding marrow's noise and level variation) is re-measured where the edema was.";
+            sdc += " Changes were measured pairwise: each bone's fraction-weighted edema re-read at both timepoints over the same aligned tissue (the edema of either widened by 3 mm), each timepoint on its own grid against its own surrounding marrow; a bone the analysis finds clear is called resolved only when no remnant reaching both the floor and 3 × its uncertainty (from the surrounding marrow's noise and level variation) is re-measured where the edema was.";
         }
 
         return new TimepointComparison

@@ -25,7 +25,7 @@ namespace BmeQuant.Tests.Stories;
 /// Measured changes are paired re-measurements (each bone's fraction-weighted edema read at both visits over the
 /// same aligned tissue); the truth's are differences of the true volumes. The two-visit stories (control, growing
 /// knee) and the migrating knee at a 128² matrix run on every CI run; the full-size four-visit ones with
-/// BMEQUANT_FULL_VALIDATION=1; the reduced knee's changes are held to ±20 % only (see
+/// BMEQUANT_FULL_VALIDATION=1; the reduced knee's changes are held to ±15 % only (see
 /// <see cref="ReducedChangeTolerance"/>). Each story's table (with the total's error against the net change too) is also written
 /// to the test output folder (stories-&lt;story&gt;/&lt;story&gt;.txt).
 /// </summary>
@@ -65,7 +65,7 @@ public class PhantomStoryTests(ITestOutputHelper output)
     /// <summary>
     /// The cheap stories on every CI run: the edema-free control (no edema at either visit: None, no false change), the
     /// growing knee lesion (Worsening, change within ±10 % of the truth) and the reduced migrating knee (every status,
-    /// the migrations' sources and destinations, every bone's and the total's change within ±20 %).
+    /// the migrations' sources and destinations, every bone's and the total's change within ±15 %).
     /// </summary>
     [Theory]
     [MemberData(nameof(CheapStories))]
@@ -79,12 +79,12 @@ public class PhantomStoryTests(ITestOutputHelper output)
     private const double ChangeTolerance = 0.10;
 
     /// <summary>
-    /// Tolerance of the always-on reduced migrating knee's changes: a guard against gross regressions, not the issue's
-    /// ±10 %. Measured on 2026-11-30 (two analysis states of the day): every bone's change within 7.5 % in one, the
-    /// femur's 1→2 change −12.8 % in the other (968 against 1110 mm³); the ±10 % target is checked, and not yet met
-    /// everywhere, by the full-size stories.
+    /// Tolerance of the always-on reduced migrating knee's changes: a guard against regressions, not the issue's ±10 %.
+    /// Measured on 2026-11-30 with each visit read on its own grid: every change within 6.1 % but the femur's 1→2,
+    /// −11.6 % (1017 against 1150 mm³: faint edema in the outermost voxel layer along the larger lesion, outside the
+    /// footprint, weighs more at the coarser matrix); the full-size stories check ±10 % and pass (docs/report-csv.md).
     /// </summary>
-    private const double ReducedChangeTolerance = 0.20;
+    private const double ReducedChangeTolerance = 0.15;
 
     /// <summary>The joint's default protocol at a 128² in-plane matrix (same field of view).</summary>
     internal static IReadOnlyList<AcquisitionSpec> ReducedAcquisitions(PhantomAnatomy anatomy) =>
