@@ -53,10 +53,10 @@ public static class EdemaAnalyzer
         string bonesSource;
         List<int> boneLabelList = [];
         BoneGeometry bones = null!;
-        int[] muscleRegion = [];
+        var shell = BoneShell.Empty;
         if (input.BoneLabels is { } given)
         {
-            // Given bones need nothing from T1: their geometry and the muscle search region are found while T1 is aligned.
+            // Given bones need nothing from T1: their geometry and the soft tissue around them are found while T1 is aligned.
             names = input.LabelNames ?? new Dictionary<int, string>();
             bonesSource = "given: " + (input.BoneLabelsSource ?? "label map");
             Concurrent.Run(options.MaxDegreeOfParallelism, AlignT1, () =>
@@ -67,7 +67,7 @@ public static class EdemaAnalyzer
                 bones = BoneGeometry.Compute(labels, boneLabelList, options, cancellationToken);
                 if (t1Input)
                 {
-                    muscleRegion = MuscleEstimator.NearBones(bones.Union);
+                    shell = BoneShell.Around(bones.Union);
                 }
             });
             notes.AddRange(alignNotes);
@@ -94,7 +94,7 @@ public static class EdemaAnalyzer
             boneLabelList = NonEmptyLabels(labels, input);
             stages.Next("geometry");
             bones = BoneGeometry.Compute(labels, boneLabelList, options, cancellationToken);
-            muscleRegion = MuscleEstimator.NearBones(bones.Union);
+            shell = BoneShell.Around(bones.Union);
         }
 
         stages.Next("bias");
@@ -117,7 +117,7 @@ public static class EdemaAnalyzer
         (fluid, t1, var joint) = IntensityCorrection.EqualizeBones(fluid, t1, labels, boneLabelList, names, bones.Union, bones.SurfaceDepthMm, referenceMask, options, notes);
         var reference = joint ?? ReferenceEstimator.Estimate(fluid, t1, bones.Union, bones.SurfaceDepthMm, referenceMask);
         var rule = ThresholdRule.Create(options, reference, t1 is not null);
-        var muscleLevels = MuscleEstimator.Estimate(fluid, t1, muscleRegion, reference);
+        var muscleLevels = MuscleEstimator.Estimate(fluid, t1, shell, reference);
         var muscle = muscleLevels?.Fluid;
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -126,7 +126,7 @@ public static class EdemaAnalyzer
         var boundary = EdemaSegmenter.BoundaryLayer(labels);
         Volume<byte> Raw(double threshold) => EdemaSegmenter.Threshold(fluid, t1, bones.Union, boundary, bones.SurfaceDepthMm, reference, rule, threshold, options);
         var raw = Raw(rule.FluidThreshold);
-        var full = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, rule.FluidThreshold, muscleLevels, FreeWaterEstimator.EstimateT1(fluid, t1, bones, muscleLevels));
+        var full = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, rule.FluidThreshold, muscleLevels, FreeWaterEstimator.EstimateT1(fluid, t1, shell, muscleLevels));
         var edgeLevel = options.MinimumEdemaFraction > 0 ? full.SignalAt(options.MinimumEdemaFraction, reference.FluidMedian) : double.NaN;
         var support = new Volume<byte>(grid);
         Volume<byte> Segment(Volume<byte> r, double threshold, Volume<byte>? s = null, List<string>? n = null) =>

@@ -10,8 +10,7 @@ namespace BmeQuant.Quantification.Internal;
 /// fluid-sensitive images), and the median of what remains. Null without T1 or with fewer than 100 such voxels.
 /// </summary>
 /// <remarks>
-/// The search region (<see cref="NearBones"/>) depends on the bones alone, so the analysis finds it while T1 is being
-/// aligned; <see cref="Estimate"/> then reads only the voxels of that region.
+/// The soft tissue is read from the <see cref="Pipeline.BoneShell"/> (found from the bones alone while T1 is aligned).
 /// </remarks>
 internal static class MuscleEstimator
 {
@@ -22,58 +21,12 @@ internal static class MuscleEstimator
     private const int PercentileStride = 7;
 
     /// <summary>
-    /// The full-grid indices, ascending, of the voxels outside the bones (<paramref name="union"/> = 0) within
-    /// <see cref="ReachMm"/> of a bone voxel (Euclidean, in mm). The distance is computed on the bones' bounding box
-    /// grown by the reach: every bone voxel lies inside it, so the distances there are exact, and every voxel outside it
-    /// is farther than the reach. Empty when there is no bone voxel.
-    /// </summary>
-    public static int[] NearBones(Volume<byte> union)
-    {
-        using var stage = Pipeline.AnalysisStage.Start("muscle region");
-        if (Bones.VoxelBox.OfMask(union) is not { } unionBox)
-        {
-            return [];
-        }
-
-        var g = union.Geometry;
-        var box = unionBox.Grow(g, ReachMm);
-        var near = Imaging.Filters.DistanceTransform.OutsideMm(box.Crop(union)).Data;
-        var count = 0;
-        foreach (var d in near)
-        {
-            count += d > 0 && d <= ReachMm ? 1 : 0;
-        }
-
-        var indices = new int[count];
-        var n = 0;
-        var nx = box.SizeX;
-        for (var k = 0; k < box.SizeZ; k++)
-        {
-            for (var j = 0; j < box.SizeY; j++)
-            {
-                var at = nx * (j + (box.SizeY * k));
-                var full = box.FullIndex(g, 0, j, k);
-                for (var x = 0; x < nx; x++)
-                {
-                    var d = near[at + x];
-                    if (d > 0 && d <= ReachMm)
-                    {
-                        indices[n++] = full + x;
-                    }
-                }
-            }
-        }
-
-        return indices;
-    }
-
-    /// <summary>
     /// Muscle's median signal on both series (null without T1, without a T1 reference, or with fewer than 100 muscle
-    /// voxels); <paramref name="nearBones"/> is the search region from <see cref="NearBones"/> on the same grid.
+    /// voxels); <paramref name="shell"/> is the soft tissue around the bones on the same grid (reaching at least <see cref="ReachMm"/>).
     /// </summary>
-    public static (double Fluid, double T1)? Estimate(Volume<float> fluid, Volume<float>? t1, int[] nearBones, ReferenceStats reference)
+    public static (double Fluid, double T1)? Estimate(Volume<float> fluid, Volume<float>? t1, Pipeline.BoneShell shell, ReferenceStats reference)
     {
-        ArgumentNullException.ThrowIfNull(nearBones);
+        ArgumentNullException.ThrowIfNull(shell);
         if (t1 is null || reference.T1Median is null)
         {
             return null;
@@ -86,9 +39,12 @@ internal static class MuscleEstimator
         var t1High = SelectStridedQuantile(t, PercentileStride, 0.99);
         var fatT1 = 0.75 * reference.T1Median.Value;
         var candidates = new List<int>();
-        foreach (var i in nearBones)
+        var indices = shell.Indices;
+        var distances = shell.DistanceMm;
+        for (var at = 0; at < indices.Length; at++)
         {
-            if (f[i] > 0.05 * fluidHigh && t[i] > 0.05 * t1High && t[i] < fatT1)
+            var i = indices[at];
+            if (distances[at] <= ReachMm && f[i] > 0.05 * fluidHigh && t[i] > 0.05 * t1High && t[i] < fatT1)
             {
                 candidates.Add(i);
             }

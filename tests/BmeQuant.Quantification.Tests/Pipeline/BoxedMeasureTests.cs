@@ -2,6 +2,7 @@ using BmeQuant.Imaging;
 using BmeQuant.Imaging.Filters;
 using BmeQuant.Quantification.Internal;
 using BmeQuant.Quantification.Internal.Bones;
+using BmeQuant.Quantification.Internal.Pipeline;
 
 namespace BmeQuant.Quantification.Tests.Pipeline;
 
@@ -78,8 +79,8 @@ internal sealed class BandJoint
 }
 
 /// <summary>
-/// The band detector and the muscle estimate restricted to boxes (the bone's box, the bones' box grown by the reach)
-/// against the same computation on the whole grid.
+/// The band detector, the soft tissue around the bones and the muscle and free-water estimates that read it, restricted
+/// to boxes (the bone's box, the bones' box grown by the reach) against the same computation on the whole grid.
 /// </summary>
 public class BoxedMeasureTests
 {
@@ -109,7 +110,7 @@ public class BoxedMeasureTests
     [Theory]
     [InlineData(3, false)]
     [InlineData(4, true)]
-    public void NearBones_Joint_EqualsWholeGridDistanceWithinReach(int seed, bool cropToBones)
+    public void Around_Joint_EqualsWholeGridDistanceWithinReach(int seed, bool cropToBones)
     {
         var joint = BandJoint.Create(seed, cropToBones);
         var union = new Volume<byte>(joint.Labels.Geometry);
@@ -119,14 +120,20 @@ public class BoxedMeasureTests
         }
 
         var d = DistanceTransform.OutsideMm(union).Data;
-        var expected = Enumerable.Range(0, d.Length).Where(i => d[i] > 0 && d[i] <= MuscleEstimator.ReachMm).ToArray();
+        var expected = Enumerable.Range(0, d.Length).Where(i => d[i] > 0 && d[i] <= BoneShell.ReachMm).ToArray();
         Assert.NotEmpty(expected);
-        Assert.Equal(expected, MuscleEstimator.NearBones(union));
+        var shell = BoneShell.Around(union);
+        Assert.Equal(expected, shell.Indices);
+        Assert.Equal(expected.Select(i => d[i]).ToArray(), shell.DistanceMm);
     }
 
     [Fact]
-    public void NearBones_NoBone_Empty() =>
-        Assert.Empty(MuscleEstimator.NearBones(new Volume<byte>(new ImageGeometry(6, 5, 4, new Vector3D(1, 1, 1), Vector3D.Zero, Matrix3D.Identity))));
+    public void Around_NoBone_Empty()
+    {
+        var shell = BoneShell.Around(new Volume<byte>(new ImageGeometry(6, 5, 4, new Vector3D(1, 1, 1), Vector3D.Zero, Matrix3D.Identity)));
+        Assert.Empty(shell.Indices);
+        Assert.Empty(shell.DistanceMm);
+    }
 
     [Fact]
     public void Estimate_SyntheticJoint_EqualsWholeGridMaskedQuantiles()
@@ -134,7 +141,7 @@ public class BoxedMeasureTests
         var s = SyntheticStudy.Create(new Vector3D(8, 8, 5), 8, 35);
         var bones = BoneGeometry.Compute(s.Labels, [1, 2], AnalysisOptions.Default, TestContext.Current.CancellationToken);
         var reference = ReferenceEstimator.Estimate(s.Fluid, s.T1, bones.Union, bones.SurfaceDepthMm, null);
-        var found = MuscleEstimator.Estimate(s.Fluid, s.T1, MuscleEstimator.NearBones(bones.Union), reference);
+        var found = MuscleEstimator.Estimate(s.Fluid, s.T1, BoneShell.Around(bones.Union), reference);
 
         // The rule written out on the whole grid: every 7th voxel for the 99th percentiles, the distance to the bones
         // from the whole-grid transform, quantiles of masked samples.
@@ -164,5 +171,25 @@ public class BoxedMeasureTests
         Assert.True(candidates.Count(c => c != 0) >= 100, "enough soft tissue for an estimate (else the test shows nothing)");
         var expected = (MaskedSample.From(f, candidates).Quantile(0.5), MaskedSample.From(t, candidates).Quantile(0.5));
         Assert.Equal(expected, found);
+    }
+
+    [Fact]
+    public void EstimateT1_SyntheticJointWithFluid_EqualsWholeGridRule()
+    {
+        var s = SyntheticStudy.Create(new Vector3D(8, 8, 5), 8, 36);
+        var bones = BoneGeometry.Compute(s.Labels, [1, 2], AnalysisOptions.Default, TestContext.Current.CancellationToken);
+        (double Fluid, double T1) muscle = (150, 400);
+        var found = Internal.Edema.FreeWaterEstimator.EstimateT1(s.Fluid, s.T1, BoneShell.Around(bones.Union), muscle);
+
+        // The rule written out on the whole grid: soft tissue within 10 mm of the bones (whole-grid transform), brighter
+        // than 1.5 × muscle on the fluid series and darker than muscle on T1; the brightest tenth; their T1 median.
+        var f = s.Fluid.Data;
+        var t = s.T1.Data;
+        var d = DistanceTransform.OutsideMm(bones.Union).Data;
+        var candidates = Enumerable.Range(0, f.Length).Where(i => d[i] > 0 && d[i] <= 10 && f[i] > 1.5 * muscle.Fluid && t[i] < muscle.T1).ToList();
+        var top = candidates.Count / 10;
+        Assert.True(top >= 20, "enough joint fluid for an estimate (else the test shows nothing)");
+        var t1Values = candidates.OrderByDescending(i => f[i]).Take(top).Select(i => t[i]).Order().ToArray();
+        Assert.Equal(0.5 * (t1Values[(top - 1) / 2] + t1Values[top / 2]), found);
     }
 }

@@ -20,43 +20,27 @@ internal static class FreeWaterEstimator
     /// <summary>Fewest voxels in the brightest tenth for an estimate.</summary>
     public const int MinimumVoxels = 20;
 
-    /// <summary>Median T1 signal of the brightest free water near the bones, or null.</summary>
-    public static double? EstimateT1(Volume<float> fluid, Volume<float>? t1, BoneGeometry bones, (double Fluid, double T1)? muscle)
+    /// <summary>Median T1 signal of the brightest free water near the bones, or null; <paramref name="shell"/> is the soft tissue around the bones (reaching at least <see cref="ReachMm"/>).</summary>
+    public static double? EstimateT1(Volume<float> fluid, Volume<float>? t1, Pipeline.BoneShell shell, (double Fluid, double T1)? muscle)
     {
         if (t1 is null || muscle is not { } mu)
         {
             return null;
         }
 
-        if (Bones.VoxelBox.OfMask(bones.Union) is not { } unionBox)
-        {
-            return null;
-        }
-
-        // Distances on the bones' box grown by the reach: exact there, and every voxel outside it is farther away.
-        var g = fluid.Geometry;
-        var box = unionBox.Grow(g, ReachMm);
-        var near = Imaging.Filters.DistanceTransform.OutsideMm(box.Crop(bones.Union)).Data;
+        // The shell's voxels in ascending index order, with their distances to the bones.
         var f = fluid.Data;
         var t = t1.Data;
         var minFluid = MinimumFluidToMuscle * mu.Fluid;
         var candidates = new List<(float Fluid, float T1)>();
-        var nx = box.SizeX;
-        for (var k = 0; k < box.SizeZ; k++)
+        var indices = shell.Indices;
+        var distances = shell.DistanceMm;
+        for (var at = 0; at < indices.Length; at++)
         {
-            for (var j = 0; j < box.SizeY; j++)
+            var i = indices[at];
+            if (distances[at] <= ReachMm && f[i] > minFluid && t[i] < mu.T1)
             {
-                var at = nx * (j + (box.SizeY * k));
-                var start = box.FullIndex(g, 0, j, k);
-                for (var x = 0; x < nx; x++)
-                {
-                    var d = near[at + x];
-                    var i = start + x;
-                    if (d > 0 && d <= ReachMm && f[i] > minFluid && t[i] < mu.T1)
-                    {
-                        candidates.Add((f[i], t[i]));
-                    }
-                }
+                candidates.Add((f[i], t[i]));
             }
         }
 
