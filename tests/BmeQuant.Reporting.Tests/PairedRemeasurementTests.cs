@@ -1,4 +1,5 @@
 using BmeQuant.Imaging;
+using BmeQuant.Imaging.Registration;
 
 namespace BmeQuant.Reporting.Tests;
 
@@ -14,11 +15,14 @@ public class PairedRemeasurementTests
     private const double Ratio = 4;
     private static ImageGeometry Grid => new(48, 48, 40, new Vector3D(1, 1, 1), new Vector3D(-23.5, -23.5, -19.5));
 
+    /// <summary>The same field of view with its voxel centres half a voxel off <see cref="Grid"/>'s along every axis.</summary>
+    private static ImageGeometry ShiftedGrid => new(48, 48, 40, new Vector3D(1, 1, 1), new Vector3D(-23, -23, -19));
+
     /// <summary>Renders one timepoint; returns its measures and the lesion's exact ∫f (mm³).</summary>
     private static (TimepointMeasures Measures, double TrueMm3) Render(
-        string label, double day, double peak, double outerRadiusMm, int seed, double centreXMm = 0, double biasPerMm = 0)
+        string label, double day, double peak, double outerRadiusMm, int seed, double centreXMm = 0, double biasPerMm = 0, ImageGeometry? grid = null)
     {
-        var g = Grid;
+        var g = grid ?? Grid;
         var stir = new Volume<float>(g);
         var edema = new Volume<byte>(g);
         var labels = new Volume<int>(g);
@@ -165,5 +169,50 @@ public class PairedRemeasurementTests
         var summary = FormattableString.Invariant($"re-measured {bone.EarlierRemeasuredMm3:0} → {bone.LaterRemeasuredMm3:0} ± {overlap.LaterUncertaintyMm3:0} mm³, truth {true1:0} mm³, status {bone.Status}");
         Assert.True(bone.LaterRemeasuredMm3 >= TimepointComparer.RemnantSignificance * overlap.LaterUncertaintyMm3, summary);
         Assert.True(bone.Status == ChangeStatus.Improving, summary);
+    }
+
+    /// <summary>
+    /// Each timepoint is read on its own grid: the paired volumes are the two native one-way reads (the earlier one on
+    /// the earlier grid, the later one on the later grid), not an average with the reads of the other image interpolated.
+    /// </summary>
+    [Fact]
+    public void Measure_TwoGrids_ReadsEachTimepointOnItsOwnGrid()
+    {
+        var (t0, _) = Render("t0", 0, 0.9, 7, 11, centreXMm: 16);
+        var (t1, _) = Render("t1", 90, 0.9, 11, 12, centreXMm: 16, grid: ShiftedGrid);
+        var a = t0.Images!;
+        var b = t1.Images!;
+
+        var paired = PairedRemeasurement.Measure(a, b, 1, 1, RigidTransform.Identity, Ratio);
+        var forward = PairedRemeasurement.MeasureOneWay(a, b, 1, 1, RigidTransform.Identity, Ratio);
+        var backward = PairedRemeasurement.MeasureOneWay(b, a, 1, 1, RigidTransform.Identity, Ratio);
+
+        Assert.NotNull(paired);
+        Assert.NotNull(forward);
+        Assert.NotNull(backward);
+        Assert.Equal(forward.Value.EarlierMm3, paired.Value.EarlierMm3, 9);
+        Assert.Equal(backward.Value.EarlierMm3, paired.Value.LaterMm3, 9);
+        Assert.Equal(backward.Value.EarlierUncertaintyMm3, paired.Value.LaterUncertaintyMm3);
+
+        // The interpolated reads differ from the native ones (else this test could not tell the two apart).
+        Assert.NotEqual(forward.Value.LaterMm3, backward.Value.EarlierMm3, 0);
+    }
+
+    /// <summary>
+    /// A lesion growing against the bone's face, the later timepoint on a grid half a voxel off the earlier one's: the
+    /// paired change is within 5 % of the true change (∫f of each timepoint on its own grid).
+    /// </summary>
+    [Fact]
+    public void Measure_LesionGrowingAtTheBoneFaceOnShiftedGrids_ChangeWithinFivePercent()
+    {
+        var (t0, true0) = Render("t0", 0, 0.9, 7, 13, centreXMm: 16);
+        var (t1, true1) = Render("t1", 90, 0.9, 11, 14, centreXMm: 16, grid: ShiftedGrid);
+
+        var paired = PairedRemeasurement.Measure(t0.Images!, t1.Images!, 1, 1, RigidTransform.Identity, Ratio);
+
+        Assert.NotNull(paired);
+        var change = paired.Value.LaterMm3 - paired.Value.EarlierMm3;
+        var summary = FormattableString.Invariant($"re-measured {paired.Value.EarlierMm3:0} → {paired.Value.LaterMm3:0} mm³, truth {true0:0} → {true1:0} mm³");
+        Assert.True(Math.Abs(change - (true1 - true0)) <= 0.05 * (true1 - true0), summary);
     }
 }
