@@ -200,10 +200,12 @@ public class PairedRemeasurementTests
 
     /// <summary>
     /// A lesion growing against the bone's face, the later timepoint on a grid half a voxel off the earlier one's: the
-    /// paired change is within 5 % of the true change (∫f of each timepoint on its own grid).
+    /// paired change is within 2.5 % of the true change (∫f of each timepoint on its own grid). Measured: −1.3 % (1917
+    /// against 1943 mm³); the former average of both ways, each timepoint read once natively and once interpolated
+    /// across the face, read −3.7 % (1871 mm³).
     /// </summary>
     [Fact]
-    public void Measure_LesionGrowingAtTheBoneFaceOnShiftedGrids_ChangeWithinFivePercent()
+    public void Measure_LesionGrowingAtTheBoneFaceOnShiftedGrids_ChangeWithinTwoAndAHalfPercent()
     {
         var (t0, true0) = Render("t0", 0, 0.9, 7, 13, centreXMm: 16);
         var (t1, true1) = Render("t1", 90, 0.9, 11, 14, centreXMm: 16, grid: ShiftedGrid);
@@ -213,6 +215,6 @@ public class PairedRemeasurementTests
         Assert.NotNull(paired);
         var change = paired.Value.LaterMm3 - paired.Value.EarlierMm3;
         var summary = FormattableString.Invariant($"re-measured {paired.Value.EarlierMm3:0} → {paired.Value.LaterMm3:0} mm³, truth {true0:0} → {true1:0} mm³");
-        Assert.True(Math.Abs(change - (true1 - true0)) <= 0.05 * (true1 - true0), summary);
+        Assert.True(Math.Abs(change - (true1 - true0)) <= 0.025 * (true1 - true0), summary);
     }
 }
