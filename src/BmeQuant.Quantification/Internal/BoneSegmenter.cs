@@ -74,12 +74,18 @@ internal static class BoneSegmenter
             {
                 l[i] = label;
             }
+        }
 
+        var marrowVoxels = sacrum.Data.AsSpan().Count((byte)1);
+        var completed = MarrowBoneSegmenter.CompleteFound(fluid, t1, labels, label, levels);
+        var joined = SacrumFinder.JoinJointGaps(t1, labels, label, right, left, levels);
+        for (var i = 0; i < l.Length; i++)
+        {
             counts[l[i]]++;
         }
 
         var voxel = labels.Geometry.VoxelVolumeMm3;
-        var kept = names.Where(n => counts[n.Key] * voxel >= MarrowBoneSegmenter.MinimumBoneVolumeMm3).ToDictionary(n => n.Key, n => n.Value);
+        var kept = names.Where(n => counts[n.Key] * voxel >= MarrowBoneSegmenter.MinimumBoneVolumeMm3 && !(levels.T1Led && n.Value.StartsWith("bone ", StringComparison.Ordinal))).ToDictionary(n => n.Key, n => n.Value);
         for (var i = 0; i < l.Length; i++)
         {
             if (l[i] != label && l[i] != 0 && !kept.ContainsKey(l[i]))
@@ -91,7 +97,7 @@ internal static class BoneSegmenter
         kept[label] = "Sacrum";
         notes.RemoveAll(n => n.StartsWith("No sacrum found between the ilia", StringComparison.Ordinal));
         notes.Add(string.Create(CultureInfo.InvariantCulture,
-            $"Sacrum found between the ilia by its marrow level alone ({counts[label] * voxel / 1000:F1} mL: T1 {levels.MarrowT1Threshold:G4}–{levels.MarrowT1Ceiling:G4} and fluid-sensitive < {levels.MarrowFluidThreshold:G4} on a 3×3 in-plane median, cut from touching tissue by a {SacrumFinder.SplitMm} mm erosion, within {SacrumFinder.JointReachMm} mm of an ilium, foramina filled within slices)."));
+            $"Sacrum found between the ilia by its marrow level alone ({counts[label] * voxel / 1000:F1} mL: T1 {levels.MarrowT1Threshold:G4}–{levels.MarrowT1Ceiling:G4} and fluid-sensitive < {levels.MarrowFluidThreshold:G4} on a 3×3 in-plane median, cut from touching tissue by a {SacrumFinder.SplitMm} mm erosion, within {SacrumFinder.JointReachMm} mm of an ilium, foramina filled within slices; {marrowVoxels * voxel / 1000:F1} mL of marrow, {completed * voxel / 1000:F1} mL added as the other bones are completed: enclosed regions, cortex shell; {joined * voxel / 1000:F1} mL of the sacrum and ilia closed across the joints, within {SacrumFinder.JointGapMm} mm)."));
         return kept;
     }
 }

@@ -20,16 +20,20 @@ namespace BmeQuant.Quantification.Tests.Bones;
 /// on their sides in every subject; the sacrum, whose marrow touches the fat around it without a visible cortex in
 /// 3.3 mm slices, was not found. With the sacrum looked for between the named ilia (<c>SacrumFinder</c>, 2026-11-30):
 /// Dice 0.51 / 0.46 / 0.43 (mean 0.47), region covered 46 % / 32 % / 34 % (mean 0.375), the sacrum named in every
-/// subject (74 % / 86 % / 68 % of it inside the region). Floors sit below those measurements.
+/// subject (74 % / 86 % / 68 % of it inside the region). With the sacrum completed as the other bones, the gaps across
+/// the joints closed and the unnamed T1-led regions dropped: Dice 0.60 / 0.55 / 0.51 (mean 0.556), region covered
+/// 51 % / 41 % / 41 % (mean 0.446), precision 0.73 / 0.84 / 0.67, readers' edema inside the bones 45 % / 38 % / 4 %
+/// (3002's lies in the lumbar vertebral bodies, 1012's partly in the facets: neither is looked for). Floors sit below
+/// those measurements.
 /// </para>
 /// </summary>
 public class RealSijBoneTests(ITestOutputHelper output)
 {
-    /// <summary>Mean Dice of the union of the automatic bones with the region mask under which the test fails (measured 0.47).</summary>
-    private const double MeanDiceFloor = 0.43;
+    /// <summary>Mean Dice of the union of the automatic bones with the region mask under which the test fails (measured 0.556).</summary>
+    private const double MeanDiceFloor = 0.52;
 
-    /// <summary>Mean fraction of the region mask inside the automatic bones under which the test fails (measured 0.375).</summary>
-    private const double MeanRegionCoveredFloor = 0.34;
+    /// <summary>Mean fraction of the region mask inside the automatic bones under which the test fails (measured 0.446).</summary>
+    private const double MeanRegionCoveredFloor = 0.41;
 
     /// <summary>A named bone must lie mostly inside the readers' region (fraction of its voxels).</summary>
     private const double NamedBoneInsideRegion = 0.5;

@@ -277,23 +277,19 @@ internal static class MarrowBoneSegmenter
 
         var body = new byte[t.Length];
         var bodyFloor = (float)(0.25 * top);
-        var histogram = new double[T1LedHistogramBins + 2];
-        var binWidth = top / T1LedHistogramBins;
         for (var i = 0; i < t.Length; i++)
         {
-            if (v[i] != 0 && t[i] > bodyFloor && t[i] < top)
-            {
-                body[i] = 1;
-                histogram[1 + (int)Math.Min(T1LedHistogramBins - 1, t[i] / binWidth)]++;
-            }
+            body[i] = (byte)(v[i] != 0 && t[i] > bodyFloor && t[i] < top ? 1 : 0);
         }
 
-        // Mode of the [1 2 1]-smoothed histogram: muscle, the commonest tissue with a T1 level of its own.
-        var modeBin = 1;
-        var best = double.MinValue;
-        for (var b = 1; b <= T1LedHistogramBins; b++)
+        // Mode of the [1 2 1]-smoothed histogram over [0, top]: muscle, the commonest tissue with a T1 level of its own.
+        var histogram = Histogram.Compute(t, 0, top, T1LedHistogramBins, body);
+        var counts = histogram.Counts;
+        var modeBin = 0;
+        var best = long.MinValue;
+        for (var b = 0; b < T1LedHistogramBins; b++)
         {
-            var smoothed = histogram[b - 1] + (2 * histogram[b]) + histogram[b + 1];
+            var smoothed = (b > 0 ? counts[b - 1] : 0) + (2 * counts[b]) + (b < T1LedHistogramBins - 1 ? counts[b + 1] : 0);
             if (smoothed > best)
             {
                 best = smoothed;
@@ -301,7 +297,7 @@ internal static class MarrowBoneSegmenter
             }
         }
 
-        var muscleT1 = (modeBin - 0.5) * binWidth;
+        var muscleT1 = histogram.BinCenter(modeBin);
         var fatT1 = Percentiles.Compute(t, T1LedFatPercentile, body);
         var muscle = new byte[t.Length];
         var fat = new byte[t.Length];
@@ -547,6 +543,46 @@ internal static class MarrowBoneSegmenter
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Completes a bone whose marrow was found by another route (label <paramref name="label"/> in
+    /// <paramref name="labels"/>, other labels kept apart) as <see cref="Run"/> completes its own: enclosed regions,
+    /// cortex shell, surface bites. Adds the new voxels to <paramref name="labels"/> where they are unlabelled and
+    /// returns how many were added. <paramref name="t1"/> must lie on the grid of <paramref name="fluid"/>.
+    /// </summary>
+    internal static long CompleteFound(Volume<float> fluid, Volume<float> t1, Volume<int> labels, int label, TissueLevels levels)
+    {
+        var g = labels.Geometry;
+        if (VoxelBox.Of(labels, label) is not { } tight)
+        {
+            return 0;
+        }
+
+        var box = tight.Grow(g, EnclosureSearchMm);
+        var fluidDark = Threshold.Band(box.Crop(fluid), float.MinValue, levels.DarkFluidThreshold);
+        var wallDark = Both(fluidDark.Clone(), Threshold.Band(box.Crop(t1), float.MinValue, levels.WallT1Threshold));
+        var region = CompleteBone(box, labels, label, wallDark, fluidDark).Data;
+        long added = 0;
+        var nx = box.SizeX;
+        for (var k = 0; k < box.SizeZ; k++)
+        {
+            for (var j = 0; j < box.SizeY; j++)
+            {
+                var at = nx * (j + (box.SizeY * k));
+                var full = box.FullIndex(g, 0, j, k);
+                for (var i = 0; i < nx; i++)
+                {
+                    if (region[at + i] != 0 && labels.Data[full + i] == 0)
+                    {
+                        labels.Data[full + i] = label;
+                        added++;
+                    }
+                }
+            }
+        }
+
+        return added;
     }
 
     /// <summary>Bone <paramref name="label"/> completed inside <paramref name="box"/>: marrow, enclosed regions, cortex shell.</summary>

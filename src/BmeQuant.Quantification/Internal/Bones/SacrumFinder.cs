@@ -26,6 +26,12 @@ internal static class SacrumFinder
     /// <summary>Smallest eroded marrow piece kept.</summary>
     public const double MinimumPieceMm3 = 200;
 
+    /// <summary>Widest gap between the sacrum and an ilium (sum of the distances to both) closed across a joint.</summary>
+    public const double JointGapMm = 10;
+
+    /// <summary>Slice spacing that makes distances act within slices (beyond any distance used here).</summary>
+    private const double PerSliceSpacingMm = 1e6;
+
     /// <summary>
     /// The sacrum as a mask on the full grid of <paramref name="labels"/>, or null when nothing qualifies.
     /// <paramref name="t1"/> must lie on the grid of <paramref name="fluid"/>.
@@ -145,6 +151,71 @@ internal static class SacrumFinder
         }
 
         return full;
+    }
+
+    /// <summary>
+    /// Closes the gap the marrow level leaves between the sacrum and each ilium: the subchondral bone on both sides of
+    /// a joint (edema, sclerosis: dark on T1) and the joint itself. Within each slice, unlabelled voxels below the fat
+    /// level on T1 (3×3 in-plane median) whose distances to the sacrum and to the nearer ilium add up to at most
+    /// <see cref="JointGapMm"/> join the nearer of the two. Returns the number of voxels added.
+    /// </summary>
+    public static long JoinJointGaps(Volume<float> t1, Volume<int> labels, int sacrum, int rightIlium, int leftIlium, TissueLevels levels)
+    {
+        var g = labels.Geometry;
+        var boxes = VoxelBox.OfAll(labels);
+        if (!boxes.TryGetValue(sacrum, out var box) || !boxes.TryGetValue(rightIlium, out var right) || !boxes.TryGetValue(leftIlium, out var left))
+        {
+            return 0;
+        }
+
+        box = new VoxelBox(
+            Math.Min(box.MinX, Math.Min(right.MinX, left.MinX)),
+            Math.Min(box.MinY, Math.Min(right.MinY, left.MinY)),
+            Math.Min(box.MinZ, Math.Min(right.MinZ, left.MinZ)),
+            Math.Max(box.MaxX, Math.Max(right.MaxX, left.MaxX)),
+            Math.Max(box.MaxY, Math.Max(right.MaxY, left.MaxY)),
+            Math.Max(box.MaxZ, Math.Max(right.MaxZ, left.MaxZ)));
+
+        // Within slices: a slice spacing beyond any distance used here.
+        var bg = box.Geometry(g);
+        var flat = bg.WithSpacing(new Vector3D(bg.Spacing.X, bg.Spacing.Y, PerSliceSpacingMm));
+        var l = box.Crop(labels).Data;
+        Volume<float> DistanceTo(int label)
+        {
+            var mask = new Volume<byte>(flat);
+            for (var i = 0; i < l.Length; i++)
+            {
+                mask.Data[i] = (byte)(l[i] == label ? 1 : 0);
+            }
+
+            return DistanceTransform.OutsideMm(mask);
+        }
+
+        var (toSacrum, toRight, toLeft) = (DistanceTo(sacrum).Data, DistanceTo(rightIlium).Data, DistanceTo(leftIlium).Data);
+        var t1s = MedianFilter.ApplyVoxels(box.Crop(t1), 1, 1, 0).Data;
+        var ceiling = levels.MarrowT1Ceiling;
+        long added = 0;
+        int nx = box.SizeX, ny = box.SizeY, nz = box.SizeZ;
+        for (var k = 0; k < nz; k++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                var at = nx * (j + (ny * k));
+                var full = box.FullIndex(g, 0, j, k);
+                for (var i = 0; i < nx; i++)
+                {
+                    var v = at + i;
+                    var ilium = Math.Min(toRight[v], toLeft[v]);
+                    if (l[v] == 0 && t1s[v] < ceiling && toSacrum[v] + ilium <= JointGapMm)
+                    {
+                        labels.Data[full + i] = toSacrum[v] <= ilium ? sacrum : toRight[v] <= toLeft[v] ? rightIlium : leftIlium;
+                        added++;
+                    }
+                }
+            }
+        }
+
+        return added;
     }
 
     /// <summary>Mean patient X (LPS) of the voxels equal to <paramref name="label"/>.</summary>
