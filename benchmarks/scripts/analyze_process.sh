@@ -14,6 +14,7 @@
 #   RUNS=5 NO_BUILD=1 benchmarks/scripts/analyze_process.sh
 #   R2R=1 benchmarks/scripts/analyze_process.sh      # the same on a ReadyToRun publish
 #   REGENERATE=1 benchmarks/scripts/analyze_process.sh   # rebuild the study (else the one in $TMPDIR is reused)
+#   (before/after of two builds, interleaved: analyze_process_ab.sh)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
