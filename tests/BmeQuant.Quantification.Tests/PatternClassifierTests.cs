@@ -19,6 +19,11 @@ public class PatternClassifierTests
     [InlineData(1314, 0.7, 0.12, 0.61, 29.6, 4, 0.35, 7.7, 27.1, "subcortical")] // knee subcortical seed 117
     [InlineData(3049, 12.5, 0.32, 0.31, 9.8, 1, 1.00, 8.2, 12.6, "subchondral")] // ankle subchondral seed 149
     [InlineData(3068, 1.6, 0.65, 0.00, 8.1, 1, 1.00, 9.1, 22.5, "subchondral")] // hip subchondral seed 124
+    [InlineData(2388, 1.2, 0.13, 0.40, 11.8, 1, 1.00, 8.8, 26.8, "subchondral")] // knee subchondral seed 103, true depth (was patchy-multifocal)
+    [InlineData(2512, 1.2, 0.149, 0.38, 11.2, 1, 1.00, 8.7, 27.1, "subchondral")] // knee subchondral seed 104, true depth (was patchy-multifocal)
+    [InlineData(2011, 1.0, 0.00, 0.04, 27.6, 2, 0.85, 15.4, 27.1, "patchy-multifocal")] // knee multifocal seed 120
+    [InlineData(2158, 8.9, 0.00, 0.22, 16.2, 2, 0.82, 11.5, 12.9, "patchy-multifocal")] // ankle multifocal seed 168
+    [InlineData(1470, 0.5, 0.00, 0.00, 29.4, 2, 0.87, 23.6, 25.9, "patchy-multifocal")] // sacroiliac multifocal seed 190
     public void Classify_MeasuredPhantomFeatures_GivesThePhantomsPattern(double mm3, double percent, double sub, double cort, double p95, int foci, double largest, double surfaceP95, double inscribed, string expected)
     {
         var (pattern, evidence) = PatternClassifier.Classify(mm3, percent, sub, cort, p95, foci, largest, AnalysisOptions.Default, surfaceP95, inscribed);

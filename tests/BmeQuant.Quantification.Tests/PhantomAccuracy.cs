@@ -20,7 +20,9 @@ internal sealed record PhantomOutcome(
     double TruthExtentMm3,
     double TruthIntegralMm3,
     string ExpectedPattern,
-    string MeasuredPattern)
+    string MeasuredPattern,
+    string PatternEvidence = "",
+    string FullEdemaDescription = "")
 {
     /// <summary>Relative error of the measured volume against the truth mask's volume (edema fraction ≥ 0.5).</summary>
     public double ExtentVolumeError => TruthExtentMm3 > 0 ? (MeasuredMm3 - TruthExtentMm3) / TruthExtentMm3 : double.NaN;
@@ -128,7 +130,48 @@ internal static class PhantomAccuracy
             visit.Truth.Bones.Sum(b => b.EdemaExtentVolumeMm3),
             visit.Truth.TotalEdemaVolumeMm3,
             ExpectedPattern(c.Pattern),
-            bone.Distribution.Pattern);
+            bone.Distribution.Pattern,
+            bone.Distribution.PatternEvidence,
+            (findings.EdemaFraction?.Description ?? "") + string.Create(CultureInfo.InvariantCulture, $"; normal marrow fluid median {findings.Reference.FluidMedian:F1}, threshold {findings.Threshold.FluidThreshold:F1}") + TruthMixingLine(fluid));
+    }
+
+    /// <summary>
+    /// The phantom's own mixing line on the fluid-sensitive image: least squares of the image on the true edema
+    /// fraction over bone voxels whose six face neighbours are in the same bone and whose fraction is above 0.02.
+    /// </summary>
+    public static string TruthMixingLine(PhantomSeries fluid)
+    {
+        var img = fluid.Image.Data;
+        var fr = fluid.EdemaFraction.Data;
+        var lab = fluid.BoneLabels.Data;
+        var g = fluid.Geometry;
+        int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ, sxy = nx * ny;
+        double n = 0, sx = 0, sy = 0, sxx = 0, sxy2 = 0;
+        for (var k = 1; k < nz - 1; k++)
+        {
+            for (var j = 1; j < ny - 1; j++)
+            {
+                for (var i = 1; i < nx - 1; i++)
+                {
+                    var at = i + (j * nx) + (k * sxy);
+                    var l = lab[at];
+                    if (l == 0 || fr[at] <= 0.02f || lab[at - 1] != l || lab[at + 1] != l || lab[at - nx] != l || lab[at + nx] != l || lab[at - sxy] != l || lab[at + sxy] != l)
+                    {
+                        continue;
+                    }
+
+                    n++;
+                    sx += fr[at];
+                    sy += img[at];
+                    sxx += fr[at] * (double)fr[at];
+                    sxy2 += fr[at] * (double)img[at];
+                }
+            }
+        }
+
+        var b = ((n * sxy2) - (sx * sy)) / ((n * sxx) - (sx * sx));
+        var a = (sy - (b * sx)) / n;
+        return string.Create(CultureInfo.InvariantCulture, $"; truth line over {n:F0} voxels: image {a:F1} + {b:F1} × fraction, fully edematous {a + b:F1}");
     }
 
     public static string Table(IEnumerable<PhantomOutcome> outcomes)
@@ -139,6 +182,19 @@ internal static class PhantomAccuracy
         foreach (var o in outcomes)
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"{o.Case,-44} {o.Dice,5:F3} {o.MeasuredMm3,7:F0} {o.TruthExtentMm3,14:F0} {o.ExtentVolumeError,6:P0} {o.WeightedMm3,8:F0} {o.TruthIntegralMm3,10:F0} {o.WeightedVolumeError,6:P0}  {o.MeasuredPattern} ({o.ExpectedPattern})");
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Each case's pattern evidence and fully-edematous-marrow estimate (for diagnosing a case).</summary>
+    public static string Details(IEnumerable<PhantomOutcome> outcomes)
+    {
+        var sb = new StringBuilder();
+        foreach (var o in outcomes)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{o.Case}: pattern {o.MeasuredPattern}: {o.PatternEvidence}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"    fully edematous marrow: {o.FullEdemaDescription}");
         }
 
         return sb.ToString();
