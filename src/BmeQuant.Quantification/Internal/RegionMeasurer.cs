@@ -392,8 +392,8 @@ internal static class PatternClassifier
     /// <summary>
     /// Fraction of the edema within <see cref="AnalysisOptions.SubchondralDepthMm"/> of the articular surface from
     /// which a lesion rests against the joint (subchondral, unless diffuse): its shallowest twentieth reaches the
-    /// subchondral zone. A lesion reaching 12 mm under the tibial plateau keeps only 0.13–0.22 of its volume within
-    /// 5 mm (phantom, true depth); lesions away from the joint measure 0.00 (multifocal foci on every joint).
+    /// subchondral zone. The knee phantom's femoral-condyle lesion (10 mm deep at its true depth) keeps only 0.13–0.22
+    /// of its volume within 5 mm; lesions away from the joint measure 0.00 (multifocal foci on every joint).
     /// </summary>
     public const double ArticularContactFraction = 0.05;
 
