@@ -20,7 +20,7 @@ namespace BmeQuant.Reporting;
 /// marrow, normal marrow inside U adds nothing on average (red-marrow islands included), the bias field cancels
 /// locally, and f is not clipped (noise averages out). The volume is Σ_U f × voxel volume, each timepoint read on its
 /// own grid (<see cref="Measure"/>).
-/// /// </remarks>
+/// </remarks>
 internal static class PairedRemeasurement
 {
     /// <summary>How far the footprint is widened beyond the edema of either timepoint (mm): takes in the faint rim.</summary>
