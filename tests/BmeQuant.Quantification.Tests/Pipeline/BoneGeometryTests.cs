@@ -57,6 +57,73 @@ public class BoneGeometryTests
         AssertSameAsFullGrid(labels, AnalysisOptions.Default with { ArticularReachMm = reachMm });
     }
 
+    [Fact]
+    public void Compute_CondyleOnPlateauThickSlices_LesionUnderTheCondyleMeasuredFromItsArticularSurface()
+    {
+        // A knee-like joint on a sagittal thick-slice grid (1.3 × 1.3 mm in plane, 3.85 mm slices along z): a convex
+        // condyle (ellipsoid) 4.5 mm above a flat plateau (two cartilage layers), the gap widening away from the contact
+        // point; a subchondral lesion ball (radius 7 mm, centre 9 mm above the condyle's lowest point). Its voxels lie
+        // under the condyle's cartilage-covered underside: their depth from the articular surface must be their depth
+        // below the bone surface. That takes a reach of 10 mm. At the default 6 mm only the contact point is articular
+        // (this test then fails: 2.3 mm deeper on average; the knee phantom's femur: 21 surface voxels, its 10 mm lesion
+        // read 3 mm deeper on average, 57 % of it > 2 mm deeper than its surface depth; see docs/methods.md, depth).
+        var g = new ImageGeometry(64, 64, 16, new Vector3D(1.3, 1.3, 3.85), Vector3D.Zero, Matrix3D.Identity);
+        var labels = new Volume<int>(g);
+        const double Cx = 41.6, Cz = 28.9, Plateau = 38, Gap = 4.5, Rx = 20, Ry = 24, Rz = 14;
+        const double Lowest = Plateau + Gap, LesionY = Lowest + 9, LesionR = 7;
+        for (var k = 0; k < g.SizeZ; k++)
+        {
+            for (var j = 0; j < g.SizeY; j++)
+            {
+                for (var i = 0; i < g.SizeX; i++)
+                {
+                    double x = i * 1.3, y = j * 1.3, z = k * 3.85;
+                    var dx = (x - Cx) / Rx;
+                    var dy = (y - (Lowest + Ry)) / Ry;
+                    var dz = (z - Cz) / Rz;
+                    var at = (int)g.Offset(i, j, k);
+                    if (y <= Plateau)
+                    {
+                        labels.Data[at] = 2;
+                    }
+                    else if ((dx * dx) + (dy * dy) + (dz * dz) <= 1 || (y >= Lowest + Ry && Math.Abs(x - Cx) <= Rx && Math.Abs(z - Cz) <= Rz))
+                    {
+                        labels.Data[at] = 1;
+                    }
+                }
+            }
+        }
+
+        var bones = BoneGeometry.Compute(labels, [1, 2], AnalysisOptions.Default with { ArticularReachMm = 10 }, TestContext.Current.CancellationToken);
+
+        double sumExcess = 0;
+        int count = 0, deeper = 0;
+        for (var k = 0; k < g.SizeZ; k++)
+        {
+            for (var j = 0; j < g.SizeY; j++)
+            {
+                for (var i = 0; i < g.SizeX; i++)
+                {
+                    double x = (i * 1.3) - Cx, y = (j * 1.3) - LesionY, z = (k * 3.85) - Cz;
+                    if (labels[i, j, k] != 1 || (x * x) + (y * y) + (z * z) > LesionR * LesionR)
+                    {
+                        continue;
+                    }
+
+                    var excess = bones.ArticularDepthMm[i, j, k] - bones.SurfaceDepthMm[i, j, k];
+                    sumExcess += excess;
+                    count++;
+                    deeper += excess > 2 ? 1 : 0;
+                }
+            }
+        }
+
+        Assert.True(count > 100, $"lesion voxels {count}");
+        Assert.True(bones.HasArticularSurface[1]);
+        Assert.True(sumExcess / count < 1.0, $"lesion's articular depth exceeds its surface depth by {sumExcess / count:F2} mm on average");
+        Assert.True(deeper < 0.05 * count, $"{deeper} of {count} lesion voxels > 2 mm deeper from the articular surface than below the bone surface");
+    }
+
     private static void AssertSameAsFullGrid(Volume<int> labels, AnalysisOptions options)
     {
         var list = labels.Data.Where(v => v > 0).Distinct().Order().ToList();
