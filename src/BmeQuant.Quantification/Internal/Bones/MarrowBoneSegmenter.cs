@@ -196,24 +196,7 @@ internal static class MarrowBoneSegmenter
             }
 
             var box = tight.Grow(g, EnclosureSearchMm);
-            var region = CompleteBone(box, marrowLabels, b, box.Crop(wallDark), box.Crop(fluidDark));
-            var r = region.Data;
-            var nx = box.SizeX;
-            for (var k = 0; k < box.SizeZ; k++)
-            {
-                for (var j = 0; j < box.SizeY; j++)
-                {
-                    var at = nx * (j + (box.SizeY * k));
-                    var full = box.FullIndex(g, 0, j, k);
-                    for (var i = 0; i < nx; i++)
-                    {
-                        if (r[at + i] != 0 && labels.Data[full + i] == 0)
-                        {
-                            labels.Data[full + i] = b;
-                        }
-                    }
-                }
-            }
+            PaintUnlabelled(box, CompleteBone(box, marrowLabels, b, box.Crop(wallDark), box.Crop(fluidDark)), labels, b);
         }
 
         return Finish(labels, boneCount, levels);
@@ -562,7 +545,18 @@ internal static class MarrowBoneSegmenter
         var box = tight.Grow(g, EnclosureSearchMm);
         var fluidDark = Threshold.Band(box.Crop(fluid), float.MinValue, levels.DarkFluidThreshold);
         var wallDark = Both(fluidDark.Clone(), Threshold.Band(box.Crop(t1), float.MinValue, levels.WallT1Threshold));
-        var region = CompleteBone(box, labels, label, wallDark, fluidDark).Data;
+        return PaintUnlabelled(box, CompleteBone(box, labels, label, wallDark, fluidDark), labels, label);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="label"/> into <paramref name="labels"/> at every voxel set in <paramref name="region"/> (a
+    /// crop of the full grid by <paramref name="box"/>) that is still unlabelled; returns how many voxels it wrote.
+    /// </summary>
+    private static long PaintUnlabelled(VoxelBox box, Volume<byte> region, Volume<int> labels, int label)
+    {
+        var g = labels.Geometry;
+        var r = region.Data;
+        var l = labels.Data;
         long added = 0;
         var nx = box.SizeX;
         for (var k = 0; k < box.SizeZ; k++)
@@ -573,9 +567,9 @@ internal static class MarrowBoneSegmenter
                 var full = box.FullIndex(g, 0, j, k);
                 for (var i = 0; i < nx; i++)
                 {
-                    if (region[at + i] != 0 && labels.Data[full + i] == 0)
+                    if (r[at + i] != 0 && l[full + i] == 0)
                     {
-                        labels.Data[full + i] = label;
+                        l[full + i] = label;
                         added++;
                     }
                 }
