@@ -202,7 +202,7 @@ internal static class LowSignalBandDetector
 
         // The candidates on their box (one voxel more on every side; 0.5 × the finest spacing rounds up to one voxel on
         // each axis), or on the bone's box for the reference path.
-        var box = cropCandidates ? BoxOf(marked, g).Grow(g, 0.5 * minSpacing) : boneBox;
+        var box = cropCandidates ? Bones.VoxelBox.OfIndices(marked, g).Grow(g, 0.5 * minSpacing) : boneBox;
         int nx = box.SizeX, ny = box.SizeY, nz = box.SizeZ;
         var candidates = new Volume<byte>(box.Geometry(g));
         var c = candidates.Data;
@@ -411,26 +411,6 @@ internal static class LowSignalBandDetector
                 row(from, from + box.SizeX);
             }
         }
-    }
-
-    /// <summary>The bounding box of the voxels at the full-grid indices <paramref name="indices"/> (not empty).</summary>
-    private static Bones.VoxelBox BoxOf(List<int> indices, ImageGeometry g)
-    {
-        int x0 = int.MaxValue, y0 = int.MaxValue, z0 = int.MaxValue, x1 = -1, y1 = -1, z1 = -1;
-        foreach (var i in indices)
-        {
-            var x = i % g.SizeX;
-            var y = i / g.SizeX % g.SizeY;
-            var z = i / g.SliceLength;
-            x0 = Math.Min(x0, x);
-            x1 = Math.Max(x1, x);
-            y0 = Math.Min(y0, y);
-            y1 = Math.Max(y1, y);
-            z0 = Math.Min(z0, z);
-            z1 = Math.Max(z1, z);
-        }
-
-        return new Bones.VoxelBox(x0, y0, z0, x1, y1, z1);
     }
 
     /// <summary>

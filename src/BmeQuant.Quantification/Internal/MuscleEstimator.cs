@@ -14,8 +14,8 @@ namespace BmeQuant.Quantification.Internal;
 /// </remarks>
 internal static class MuscleEstimator
 {
-    /// <summary>Soft tissue farther than this from the bones is not considered.</summary>
-    internal const double ReachMm = 20;
+    /// <summary>Soft tissue farther than this from the bones is not considered: the whole <see cref="Pipeline.BoneShell"/>.</summary>
+    internal const double ReachMm = Pipeline.BoneShell.ReachMm;
 
     /// <summary>Every 7th voxel is sampled for the 99th percentiles (a systematic sample is plenty for a scale estimate).</summary>
     private const int PercentileStride = 7;

@@ -26,6 +26,28 @@ internal readonly record struct VoxelBox(int MinX, int MinY, int MinZ, int MaxX,
             Math.Min(g.SizeZ - 1, MaxZ + mz));
     }
 
+    /// <summary>The bounding box of the voxels at the full-grid indices <paramref name="indices"/> of grid <paramref name="g"/> (not empty).</summary>
+    public static VoxelBox OfIndices(IReadOnlyList<int> indices, ImageGeometry g)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(indices.Count);
+        int x0 = int.MaxValue, y0 = int.MaxValue, z0 = int.MaxValue, x1 = -1, y1 = -1, z1 = -1;
+        for (var n = 0; n < indices.Count; n++)
+        {
+            var i = indices[n];
+            var x = i % g.SizeX;
+            var y = i / g.SizeX % g.SizeY;
+            var z = i / g.SliceLength;
+            x0 = Math.Min(x0, x);
+            x1 = Math.Max(x1, x);
+            y0 = Math.Min(y0, y);
+            y1 = Math.Max(y1, y);
+            z0 = Math.Min(z0, z);
+            z1 = Math.Max(z1, z);
+        }
+
+        return new VoxelBox(x0, y0, z0, x1, y1, z1);
+    }
+
     /// <summary>The geometry of the box: same spacing and direction, origin at its first voxel.</summary>
     public ImageGeometry Geometry(ImageGeometry g) =>
         new(SizeX, SizeY, SizeZ, g.Spacing, g.TransformIndexToPhysicalPoint(MinX, MinY, MinZ), g.Direction);
