@@ -145,7 +145,7 @@ public static class EdemaAnalyzer
             () => lower = SegmentAt(lowerT),
             () => higher = SegmentAt(higherT));
         notes.AddRange(edemaNotes);
-        var fraction = EdemaFractionMap(fluid, edema, support, full, reference.FluidMedian);
+        var fraction = EdemaFraction.Map(fluid, edema, support, full, reference.FluidMedian);
         var voxelMm3 = grid.VoxelVolumeMm3;
         var sensitivity = new ThresholdSensitivity(
             options.ThresholdSensitivityFraction,
@@ -239,25 +239,6 @@ public static class EdemaAnalyzer
 
             z[i] = (byte)(band + 1);
         }
-    }
-
-    /// <summary>Estimated edema fraction on the hyperintense lesion voxels (support ∪ edema), 0 elsewhere.</summary>
-    private static Volume<float> EdemaFractionMap(Volume<float> fluid, Volume<byte> edema, Volume<byte> support, FullEdemaSignal full, double normalMedian)
-    {
-        var map = new Volume<float>(fluid.Geometry);
-        var m = map.Data;
-        var f = fluid.Data;
-        var e = edema.Data;
-        var s = support.Data;
-        for (var i = 0; i < m.Length; i++)
-        {
-            if (e[i] != 0 || s[i] != 0)
-            {
-                m[i] = (float)full.Fraction(f[i], normalMedian);
-            }
-        }
-
-        return map;
     }
 
     internal static long Count(Volume<byte> mask)
