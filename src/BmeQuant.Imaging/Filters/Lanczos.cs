@@ -21,7 +21,8 @@ internal static class Lanczos
     /// <summary>
     /// Value at continuous index (x, y, z). The SIMD path (one 8-lane multiply-add per tap row, x taps padded with
     /// two zero weights) runs away from the edges; near them, or with <paramref name="allowSimd"/> false, the scalar
-    /// reference sums in double.
+    /// reference sums in double. Both ignore voxels of zero weight, so an ∞ or NaN voxel outside the taps (or beside a
+    /// grid position) does not reach the result; one inside them makes it non-finite.
     /// </summary>
     public static float Evaluate(float[] src, int nx, int ny, int nz, double x, double y, double z, bool allowSimd = true)
     {
@@ -37,6 +38,10 @@ internal static class Lanczos
         if (allowSimd && Vector256.IsHardwareAccelerated && fx >= 2 && fx + 6 <= nx && fy >= 2 && fy + 3 < ny && fz >= 2 && fz + 3 < nz)
         {
             var wxv = Vector256.Create((float)wx[0], (float)wx[1], (float)wx[2], (float)wx[3], (float)wx[4], (float)wx[5], 0f, 0f);
+
+            // Lanes of zero weight (the two pad lanes, and all but one tap at a grid position) are cleared before the
+            // multiply, as the scalar path skips them: an ∞ or NaN voxel there must not turn 0·x into NaN.
+            var live = ~Vector256.Equals(wxv, Vector256<float>.Zero);
             var acc = Vector256<float>.Zero;
             var data = src.AsSpan();
             for (var c = 0; c < Taps; c++)
@@ -56,7 +61,7 @@ internal static class Lanczos
                     }
 
                     var v = Vector256.Create(data.Slice(slice + ((fy - 2 + b) * nx) + fx - 2, 8));
-                    acc += v * (wxv * (float)w);
+                    acc += (v & live) * (wxv * (float)w);
                 }
             }
 

@@ -8,7 +8,7 @@ namespace BmeQuant.Imaging.Filters;
 /// 3-D median over a box window of (2rx+1)×(2ry+1)×(2rz+1) voxels, borders replicating the edge voxel
 /// (scipy's <c>median_filter(size=…, mode='nearest')</c>). Windows of up to 128 voxels run a pruned Batcher
 /// sorting network on 8 voxels at once (Vector256); larger windows use a per-voxel selection. Parallel over slices.
-/// NaN voxels give unspecified results in their windows.
+/// A window holding a NaN voxel gives NaN (NaN propagates, as in <see cref="Kernels.VoxelStatistics"/>).
 /// </summary>
 public static class MedianFilter
 {
@@ -103,6 +103,14 @@ public static class MedianFilter
             n += (2 * rx) + 1;
         }
 
+        foreach (var x in scratch[..n])
+        {
+            if (float.IsNaN(x))
+            {
+                return float.NaN;
+            }
+        }
+
         return Select(scratch[..n], n / 2);
     }
 
@@ -121,14 +129,18 @@ public static class MedianFilter
         {
             for (; i + Vector256<float>.Count <= nx; i += Vector256<float>.Count)
             {
-                // Lane l of v[e] holds window element e of output voxel i + l.
+                // Lane l of v[e] holds window element e of output voxel i + l; nan marks the lanes whose window
+                // holds a NaN (the native min/max route NaN unpredictably, so those lanes are set to NaN at the end).
                 var e = 0;
+                var nan = Vector256<float>.Zero;
                 for (var w = 0; w < rows; w++)
                 {
                     var rowPtr = p + (w * padLen) + i;
                     for (var d = 0; d < span; d++)
                     {
-                        v[e++] = Vector256.Load(rowPtr + d);
+                        var x = Vector256.Load(rowPtr + d);
+                        nan |= ~Vector256.Equals(x, x);
+                        v[e++] = x;
                     }
                 }
 
@@ -147,7 +159,7 @@ public static class MedianFilter
                     v[b] = Vector256.MaxNative(x, y);
                 }
 
-                v[network.MedianIndex].Store(o + i);
+                Vector256.ConditionalSelect(nan, Vector256.Create(float.NaN), v[network.MedianIndex]).Store(o + i);
             }
         }
 
@@ -240,7 +252,7 @@ public static class MedianFilter
                     }
 
                     buf.Sort();
-                    output[i, j, k] = buf[buf.Count / 2];
+                    output[i, j, k] = buf.Exists(float.IsNaN) ? float.NaN : buf[buf.Count / 2];
                 }
             }
         }

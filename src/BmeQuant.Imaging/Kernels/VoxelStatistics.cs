@@ -17,10 +17,17 @@ public static class VoxelStatistics
     /// </summary>
     /// <param name="values">The voxels.</param>
     /// <param name="mask">Empty, or one byte per voxel.</param>
-    /// <param name="shift">Subtracted from every value before summing (choose a typical value for accuracy); rounded to float.</param>
+    /// <param name="shift">Subtracted from every value before summing (choose a typical value for accuracy); must be finite.</param>
     /// <exception cref="ArgumentException">The mask is neither empty nor as long as the values.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="shift"/> is NaN or infinite (masked-out SIMD lanes
+    /// stand in as the shift itself, and shift − shift must be 0).</exception>
     public static StatisticsAccumulator Accumulate(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask = default, float shift = 0f)
     {
+        if (!float.IsFinite(shift))
+        {
+            throw new ArgumentOutOfRangeException(nameof(shift), shift, "The shift must be a finite float.");
+        }
+
         if (mask.Length != 0 && mask.Length != values.Length)
         {
             throw new ArgumentException($"Mask holds {mask.Length} voxels; the values {values.Length}.", nameof(mask));

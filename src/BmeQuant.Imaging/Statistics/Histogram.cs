@@ -49,7 +49,8 @@ public sealed class Histogram
     /// Runs in parallel over blocks of the input with one partial histogram per block.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">bins &lt; 1, or the range is not finite with min &lt; max
-    /// (min == max is allowed and widened to [min − 0.5, min + 0.5], numpy's rule).</exception>
+    /// (min == max is allowed and widened to [min − 0.5, min + 0.5], numpy's rule), or max − min or bins/(max − min)
+    /// overflows.</exception>
     public static Histogram Compute(ReadOnlySpan<float> values, double min, double max, int bins, ReadOnlySpan<byte> mask = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bins, 1);
@@ -67,6 +68,12 @@ public sealed class Histogram
         {
             min -= 0.5;
             max += 0.5;
+        }
+
+        // The bin arithmetic needs a finite width and a finite bins/width (else it yields NaN bin indices).
+        if (!double.IsFinite(max - min) || !double.IsFinite(bins / (max - min)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(max), $"Histogram range [{min}, {max}] is too wide or too narrow for {bins} bins: max − min and bins/(max − min) must be finite.");
         }
 
         var counts = new long[bins];

@@ -7,7 +7,8 @@ namespace BmeQuant.Imaging.Statistics;
 /// <summary>
 /// Exact percentiles with numpy's default ("linear") rule: for n sorted values v and percent p, the position is
 /// h = (n − 1)·p/100 and the result v[⌊h⌋] + (h − ⌊h⌋)·(v[⌊h⌋+1] − v[⌊h⌋]) (numpy's two-sided form of the lerp).
-/// NaN voxels are ignored (as <c>numpy.nanpercentile</c>). Uses selection, not a full sort.
+/// NaN voxels are ignored (as <c>numpy.nanpercentile</c>); between an infinite and a finite neighbour the result is
+/// the infinite one (numpy gives NaN there). Uses selection, not a full sort.
 /// </summary>
 public static class Percentiles
 {
@@ -367,9 +368,17 @@ public static class Percentiles
         return Lerp(a, b, t);
     }
 
-    /// <summary>numpy's lerp: a + (b − a)·t for t &lt; 0.5, else b − (b − a)·(1 − t).</summary>
+    /// <summary>
+    /// numpy's lerp: a + (b − a)·t for t &lt; 0.5, else b − (b − a)·(1 − t). An infinite end (a ≤ b) is the result
+    /// (numpy's form gives NaN there, ∞ − ∞); from −∞ to +∞ the result is NaN.
+    /// </summary>
     internal static double Lerp(double a, double b, double t)
     {
+        if (double.IsInfinity(a) || double.IsInfinity(b))
+        {
+            return a == b || t == 0 ? a : double.IsInfinity(a) && double.IsInfinity(b) ? double.NaN : double.IsInfinity(a) ? a : b;
+        }
+
         var d = b - a;
         return t >= 0.5 ? b - (d * (1 - t)) : a + (d * t);
     }
