@@ -782,9 +782,16 @@ internal static class PixelKernels
     /// widening): both paths go front to back and load each block before storing, and a block's stores end at or
     /// before the next block's source.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="storedBytes"/> holds fewer than 2 × destination.Length bytes.</exception>
     public static void Rescale16(ReadOnlySpan<byte> storedBytes, bool signed, float slope, float intercept, Span<float> destination)
     {
         var n = destination.Length;
+        if (storedBytes.Length < 2 * n)
+        {
+            // The vector loop's loads are unchecked: validate once here.
+            throw new ArgumentException($"Stored bytes hold {storedBytes.Length} bytes; {n} 16-bit values need {2 * n}.", nameof(storedBytes));
+        }
+
         var i = 0;
         if (Vector256.IsHardwareAccelerated && n >= 16)
         {
