@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -46,6 +47,9 @@ public static class MedianFilter
         var network = useSimd && window <= MaxNetworkSize && Vector256.IsHardwareAccelerated ? SortingNetwork.MedianOf(window) : null;
         var padLen = nx + (2 * radiusX);
         var rowsPerWindow = ((2 * radiusY) + 1) * ((2 * radiusZ) + 1);
+
+        // One SIMD scan: windows are checked for NaN only when the volume holds one (the common case pays nothing).
+        var anyNaN = TensorPrimitives.IsNaNAny<float>(input.Data);
         Parallel.For(
             0,
             nz,
@@ -77,12 +81,12 @@ public static class MedianFilter
                     var i = 0;
                     if (network is not null)
                     {
-                        i = MedianRowVector256(pad, padLen, rowsPerWindow, radiusX, network, outRow);
+                        i = MedianRowVector256(pad, padLen, rowsPerWindow, radiusX, network, outRow, anyNaN);
                     }
 
                     for (; i < nx; i++)
                     {
-                        outRow[i] = MedianScalar(pad, padLen, rowsPerWindow, radiusX, i, scratch);
+                        outRow[i] = MedianScalar(pad, padLen, rowsPerWindow, radiusX, i, scratch, anyNaN);
                     }
                 }
 
@@ -94,7 +98,7 @@ public static class MedianFilter
 
     // Output voxel i, window element (row w, dx) = pad[w·padLen + i + dx + rx] with dx in −rx..rx,
     // i.e. pad[w·padLen + i + e] for e in 0..2rx.
-    private static float MedianScalar(Span<float> pad, int padLen, int rows, int rx, int i, Span<float> scratch)
+    private static float MedianScalar(Span<float> pad, int padLen, int rows, int rx, int i, Span<float> scratch, bool checkNaN)
     {
         var n = 0;
         for (var w = 0; w < rows; w++)
@@ -103,12 +107,9 @@ public static class MedianFilter
             n += (2 * rx) + 1;
         }
 
-        foreach (var x in scratch[..n])
+        if (checkNaN && TensorPrimitives.IsNaNAny<float>(scratch[..n]))
         {
-            if (float.IsNaN(x))
-            {
-                return float.NaN;
-            }
+            return float.NaN;
         }
 
         return Select(scratch[..n], n / 2);
@@ -116,7 +117,7 @@ public static class MedianFilter
 
     /// <summary>Processes whole vectors of 8 output voxels; returns the first index not done.</summary>
     [SkipLocalsInit]
-    private static unsafe int MedianRowVector256(Span<float> pad, int padLen, int rows, int rx, SortingNetwork network, Span<float> outRow)
+    private static unsafe int MedianRowVector256(Span<float> pad, int padLen, int rows, int rx, SortingNetwork network, Span<float> outRow, bool checkNaN)
     {
         var size = network.Size;
         var v = stackalloc Vector256<float>[size];
@@ -139,7 +140,11 @@ public static class MedianFilter
                     for (var d = 0; d < span; d++)
                     {
                         var x = Vector256.Load(rowPtr + d);
-                        nan |= ~Vector256.Equals(x, x);
+                        if (checkNaN)
+                        {
+                            nan |= ~Vector256.Equals(x, x);
+                        }
+
                         v[e++] = x;
                     }
                 }
