@@ -16,7 +16,9 @@ public enum GaussianMethod
     /// <summary>
     /// Third-order recursive (IIR) approximation of Young and van Vliet (1995): cost independent of σ. Its error
     /// shrinks with σ, so axes with σ below <see cref="GaussianFilter.MinRecursiveSigmaVoxels"/> voxels use the FIR
-    /// kernel (which is cheap there).
+    /// kernel (which is cheap there). The x pass recurses in double; the y and z passes recurse in float across whole
+    /// rows (SIMD), so a constant image is kept only to float accuracy amplified by the feedback: measured relative
+    /// drift up to 6e-6 at σ ≤ 8 voxels and 2.3e-4 at σ 12–20 voxels.
     /// </summary>
     Recursive,
 }
