@@ -3,7 +3,7 @@ using BmeQuant.Quantification.Internal;
 
 namespace BmeQuant.Quantification.Tests;
 
-/// <summary>The boundary-chain join of <see cref="EdemaSegmenter"/> on hand-built rows of voxels.</summary>
+/// <summary>The raw decision and the boundary-chain join of <see cref="EdemaSegmenter"/> on hand-built rows of voxels.</summary>
 public class EdemaSegmenterTests
 {
     // One row of 20 voxels, 1 mm apart in x: a lesion on voxels 0-1, boundary voxels above threshold on 2-12.
@@ -128,5 +128,36 @@ public class EdemaSegmenterTests
         EdemaSegmenter.JoinBoundaryChains(raw, fluid, mask, level, g, maxPathMm: 5);
         Assert.All(mask, v => Assert.Equal(1, v));
         Assert.Equal([60f, 60f, 60f, 50f, 50f, 50f, 50f], level);
+    }
+
+    [Theory]
+    [InlineData(140f, 500f, (int)EdemaSegmenter.Interior)] // 4 SD above the median, T1 normal: edema
+    [InlineData(140f, 600f, 0)] // 4 SD, T1 2 SD brighter than normal marrow: vetoed as fat
+    [InlineData(158f, 600f, 0)] // 5.8 SD: still within twice the rule's 3 SD margin, vetoed
+    [InlineData(162f, 600f, (int)EdemaSegmenter.Interior)] // 6.2 SD: too bright on the fat-suppressed series for fat, kept
+    [InlineData(125f, 600f, 0)] // below threshold either way
+    public void Threshold_T1BrightVoxel_VetoedUnlessFluidRulesOutFat(float fluidValue, float t1Value, int expected)
+    {
+        // Normal marrow: fluid median 100, robust SD 10 (robust rule, K 3: threshold 130, veto exemption above 160);
+        // T1 median 500, robust SD 50 (veto at 1 SD brighter: above 550).
+        var g = new ImageGeometry(2, 1, 1);
+        var fluid = new Volume<float>(g);
+        var t1 = new Volume<float>(g);
+        var bones = new Volume<byte>(g);
+        var depth = new Volume<float>(g);
+        fluid.Data[0] = fluidValue;
+        t1.Data[0] = t1Value;
+        fluid.Data[1] = 100;
+        t1.Data[1] = 500;
+        Array.Fill(bones.Data, (byte)1);
+        Array.Fill(depth.Data, 10f);
+        var reference = new ReferenceStats("mask", bones, MaskedSample.From(fluid.Data, bones.Data), 100, 93.255, 106.745, 10, 500, 50);
+        var options = AnalysisOptions.Default;
+        var rule = ThresholdRule.Create(options, reference, hasT1: true);
+        Assert.Equal(130, rule.FluidThreshold, 9);
+
+        var raw = EdemaSegmenter.Threshold(fluid, t1, bones, new Volume<byte>(g), depth, reference, rule, rule.FluidThreshold, options);
+        Assert.Equal(expected, raw.Data[0]);
+        Assert.Equal(0, raw.Data[1]);
     }
 }

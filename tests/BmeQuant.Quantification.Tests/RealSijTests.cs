@@ -19,13 +19,13 @@ public class RealSijTests(ITestOutputHelper output)
     /// <summary>
     /// The bar is ours ≥ 0.90 × the readers' mutual Dice. Not met yet (see docs/methods.md, "Validation"):
     /// this asserts the measured level as a regression floor (<see cref="RegressionFloor"/>) and prints the table.
-    /// Measured 0.866 × with region and reference masks (boundary-chain join; 0.835 × before), 0.83 × with the region
-    /// mask only (0.80 × before).
+    /// Measured 0.874 × with region and reference masks (T1-bright veto spared where the fluid signal rules out fat;
+    /// 0.865 × before, 0.835 × before the boundary-chain join), 0.842 × with the region mask only (0.830 × before).
     /// </summary>
     private const double RegressionFloor = 0.86;
 
-    /// <summary>Regression floor without the reference mask (reference estimated; measured 0.83 ×).</summary>
-    private const double RegressionFloorWithoutReference = 0.82;
+    /// <summary>Regression floor without the reference mask (reference estimated; measured 0.842 ×).</summary>
+    private const double RegressionFloorWithoutReference = 0.83;
 
     [Fact]
     public void Analyze_WithRegionAndReferenceMasks_AgreesWithReadersAboveTheRegressionFloor()

@@ -79,6 +79,16 @@ internal static class EdemaSegmenter
     /// <summary>Cap on the T1 hypointensity z-score that supports a voxel (beyond it T1 adds nothing more).</summary>
     public const double MaxT1SupportZ = 4.0;
 
+    /// <summary>
+    /// The T1-bright veto (fat, or partial volume with fat) does not apply to a voxel whose fluid signal lies more than
+    /// this multiple of the rule's margin (threshold − normal-marrow median) above the median: fat is dark on a
+    /// fat-suppressed fluid-sensitive series, so a voxel that bright is not fatty marrow whatever its T1 (with the
+    /// robust rule's K = 3: 6 robust SDs). Measured on the real sacroiliac scans with masks: never exempt 0.865 ×,
+    /// 1.5 × 0.869 ×, 2 × 0.874 ×, 2.7 × 0.874 ×, 4 × 0.867 × the readers' mutual Dice (without the reference mask
+    /// 0.830 → 0.842 × at 2 ×); phantom figures unchanged.
+    /// </summary>
+    public const double VetoExemptMarginMultiple = 2.0;
+
     /// <summary>Raw decision value for an interior voxel above threshold.</summary>
     public const byte Interior = 1;
 
@@ -143,7 +153,8 @@ internal static class EdemaSegmenter
 
     /// <summary>
     /// Raw decision (no lesion logic) at <paramref name="fluidThreshold"/>: <see cref="Interior"/> or
-    /// <see cref="Boundary"/> where the rule fires, 0 elsewhere.
+    /// <see cref="Boundary"/> where the rule fires, 0 elsewhere. The T1-bright veto spares voxels whose fluid signal
+    /// exceeds the median by more than <see cref="VetoExemptMarginMultiple"/> × (<paramref name="fluidThreshold"/> − median).
     /// </summary>
     public static Volume<byte> Threshold(Volume<float> fluid, Volume<float>? t1, Volume<byte> bones, Volume<byte> boundary, Volume<float> surfaceDepthMm, ReferenceStats reference, ThresholdRule rule, double fluidThreshold, AnalysisOptions options)
     {
@@ -164,6 +175,9 @@ internal static class EdemaSegmenter
 
         // Edema must be hyperintense on the fluid series itself (≥ median + 1 robust SD); T1 only supports it.
         var minimumFluid = median + reference.FluidRobustSd;
+
+        // Above this the fluid signal rules out fat (suppressed on the fluid series): the T1-bright veto does not apply.
+        var vetoExemptFluid = median + (VetoExemptMarginMultiple * (fluidThreshold - median));
         var sliceLength = fluid.Geometry.SliceLength;
         Parallel.For(0, fluid.SizeZ, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism }, k =>
         {
@@ -181,7 +195,7 @@ internal static class EdemaSegmenter
                 if (t is not null)
                 {
                     var z = (t1Med - t[i]) / t1Sd;
-                    if (-z > veto)
+                    if (-z > veto && !(value > vetoExemptFluid))
                     {
                         continue;
                     }
