@@ -17,17 +17,16 @@
 // foci lie under non-articular cortex, so their measured depths are far larger by definition.
 //
 //
-// Known fault (diagnosed 2026-11-30, helper K): the knee reads several mm deep because its articular surface is too
-// small, not because of the depth definition or the grid. On the analysis grid (1.3 × 1.3 × 3.85 mm) the femoral condyle
-// lies 5–9 mm from the tibial plateau over the lesion (two cartilage layers, 4.2 mm, plus voxel steps), so at
-// ArticularReachMm 6 the femur's articular surface is 21 voxels (tibia 38) and 57 % of the femoral lesion lies > 2 mm
-// deeper from it than below the bone surface. BMEQUANT_ARTICULAR_REACH_MM=10 (the reach of the articular surface for
-// this run) gives the femur 299 voxels and bands 1386/1002/0 vs truth 1366/937/0 (4 % error, was 96 %), tibia 8 % (was
-// 66 %), hip and sacroiliac subchondral unchanged; the phantom-accuracy pattern bar then fails (hip diffuse and ankle
-// multifocal called subchondral), so the default stays 6 mm until the pattern rules are retuned (docs/methods.md).
+// Articular surface reach (2026-11-30, helper K/K2): the knee read several mm deep while the articular surface was the
+// surface within 6 mm of another bone (ArticularReachMm), not because of the depth definition or the grid. On the
+// analysis grid (1.3 × 1.3 × 3.85 mm) the femoral condyle lies 5–9 mm from the tibial plateau over the lesion (two
+// cartilage layers, 4.2 mm, plus voxel steps), so at 6 mm the femur's articular surface was 21 voxels (tibia 38) and 57 %
+// of the femoral lesion lay > 2 mm deeper from it than below the bone surface. The articular surface now has its own
+// reach, AnalysisOptions.ArticularSurfaceReachMm (default 10 mm; the SPARCC joint line keeps ArticularReachMm 6).
+// BMEQUANT_ARTICULAR_SURFACE_REACH_MM overrides it for a run (6 gives the former numbers).
 //
 //   dotnet run -c Release --file benchmarks/scripts/phantom_depth_agreement.cs
-//   BMEQUANT_ARTICULAR_REACH_MM=10 dotnet run -c Release --file benchmarks/scripts/phantom_depth_agreement.cs
+//   BMEQUANT_ARTICULAR_SURFACE_REACH_MM=6 dotnet run -c Release --file benchmarks/scripts/phantom_depth_agreement.cs
 using System.Globalization;
 using BmeQuant.Imaging;
 using BmeQuant.Phantoms;
@@ -37,14 +36,14 @@ using BmeQuant.Quantification;
 var inv = CultureInfo.InvariantCulture;
 var anatomies = Enum.GetValues<PhantomAnatomy>();
 LesionPattern[] patterns = [LesionPattern.Subchondral, LesionPattern.Diffuse, LesionPattern.SubcorticalPatchy, LesionPattern.MultifocalPatchy];
-var reachText = Environment.GetEnvironmentVariable("BMEQUANT_ARTICULAR_REACH_MM");
+var reachText = Environment.GetEnvironmentVariable("BMEQUANT_ARTICULAR_SURFACE_REACH_MM");
 var options = AnalysisOptions.Default with { MinimumEdemaFraction = 0.5 };
 if (!string.IsNullOrEmpty(reachText))
 {
-    options = options with { ArticularReachMm = double.Parse(reachText, CultureInfo.InvariantCulture) };
+    options = options with { ArticularSurfaceReachMm = double.Parse(reachText, CultureInfo.InvariantCulture) };
 }
 
-Console.WriteLine(string.Create(inv, $"articular reach {options.ArticularReachMm} mm"));
+Console.WriteLine(string.Create(inv, $"articular surface reach {options.ArticularSurfaceReachMm} mm"));
 Console.WriteLine("case                                spec D  truth max | measured max  p95 | bands 0-5 / 5-10 / >10 mm3: measured (truth)          | band |error| sum");
 double totalError = 0, totalTruth = 0;
 

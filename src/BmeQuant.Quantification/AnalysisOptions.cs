@@ -93,8 +93,21 @@ public sealed record AnalysisOptions
     /// <summary>Edema holes smaller than this, fully enclosed within a slice, are filled (default 20 mm³; 0 = none).</summary>
     public double FillHolesUpToMm3 { get; init; } = 20;
 
-    /// <summary>A bone surface voxel is articular when another bone lies within this distance (default 6 mm).</summary>
+    /// <summary>
+    /// The SPARCC joint line: the articular surface voxels of the sacrum and an ilium with the other bone within this
+    /// distance (default 6 mm). The articular surface that depths are measured from has its own, wider reach
+    /// (<see cref="ArticularSurfaceReachMm"/>).
+    /// </summary>
     public double ArticularReachMm { get; init; } = 6;
+
+    /// <summary>
+    /// A bone surface voxel belongs to the articular surface (the surface depths, depth bands, subchondral fraction and
+    /// pattern class are measured from) when another bone lies within this distance (default 10 mm). The facing bone
+    /// lies across two cartilage layers (about 2 mm each in the knee) plus up to a voxel step on each side on thick-slice
+    /// grids: over a femoral condyle the tibial plateau is 5–9 mm away on a 1.3 × 1.3 × 3.85 mm grid, so a shorter
+    /// reach leaves only the contact point articular and reads subchondral edema several mm too deep.
+    /// </summary>
+    public double ArticularSurfaceReachMm { get; init; } = 10;
 
     /// <summary>Upper edges of the depth bands from the articular surface (default 5 and 10 mm: 0–5, 5–10, &gt;10 mm).</summary>
     public IReadOnlyList<double> DepthBandEdgesMm { get; init; } = [5.0, 10.0];
@@ -187,6 +200,7 @@ public sealed record AnalysisOptions
         Check(double.IsFinite(MinimumLesionVolumeMm3) && MinimumLesionVolumeMm3 >= 0, nameof(MinimumLesionVolumeMm3), MinimumLesionVolumeMm3, "finite and ≥ 0 mm³");
         Check(double.IsFinite(FillHolesUpToMm3) && FillHolesUpToMm3 >= 0, nameof(FillHolesUpToMm3), FillHolesUpToMm3, "finite and ≥ 0 mm³");
         Check(double.IsFinite(ArticularReachMm) && ArticularReachMm > 0, nameof(ArticularReachMm), ArticularReachMm, "finite and > 0 mm");
+        Check(double.IsFinite(ArticularSurfaceReachMm) && ArticularSurfaceReachMm > 0, nameof(ArticularSurfaceReachMm), ArticularSurfaceReachMm, "finite and > 0 mm");
         Check(DepthBandEdgesMm.Count > 0 && DepthBandEdgesMm.All(double.IsFinite) && DepthBandEdgesMm.Zip(DepthBandEdgesMm.Skip(1)).All(p => p.First < p.Second) && DepthBandEdgesMm[0] > 0, nameof(DepthBandEdgesMm), string.Join(",", DepthBandEdgesMm), "positive, finite and increasing");
         Check(WormsCutsPercent.Count == 2 && WormsCutsPercent[0] < WormsCutsPercent[1], nameof(WormsCutsPercent), string.Join(",", WormsCutsPercent), "two increasing percentages");
         Check(MoaksCutsPercent.Count == 2 && MoaksCutsPercent[0] < MoaksCutsPercent[1], nameof(MoaksCutsPercent), string.Join(",", MoaksCutsPercent), "two increasing percentages");

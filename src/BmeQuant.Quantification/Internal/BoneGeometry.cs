@@ -6,7 +6,7 @@ namespace BmeQuant.Quantification.Internal;
 
 /// <summary>
 /// Per-bone distance maps on the analysis grid: depth from the bone's own surface, and depth from its articular
-/// surface (the surface voxels with another bone within <see cref="AnalysisOptions.ArticularReachMm"/>). A bone
+/// surface (the surface voxels with another bone within <see cref="AnalysisOptions.ArticularSurfaceReachMm"/>). A bone
 /// with no neighbour within reach (a single region) uses its whole surface and says so.
 /// </summary>
 internal sealed class BoneGeometry
@@ -36,7 +36,7 @@ internal sealed class BoneGeometry
     /// <summary>
     /// The distance maps, each bone's transforms on its own box: its depth and articular depth on its bounding box grown
     /// by one voxel (the nearest outside voxel of a bone voxel always lies in that box, and so does every surface voxel),
-    /// the distance to the other bones on the box grown by <see cref="AnalysisOptions.ArticularReachMm"/> (exact up to
+    /// the distance to the other bones on the box grown by <see cref="AnalysisOptions.ArticularSurfaceReachMm"/> (exact up to
     /// the reach, which is all the articular test reads). Equal to <see cref="ComputeFullGrid"/>, at a fraction of its cost.
     /// </summary>
     public static BoneGeometry Compute(Volume<int> labels, IReadOnlyList<int> boneLabels, AnalysisOptions options, CancellationToken cancellationToken)
@@ -67,7 +67,7 @@ internal sealed class BoneGeometry
 
             // One voxel more on every side (0.5 × the finest spacing rounds up to one voxel on each axis).
             var near = box.Grow(g, 0.5 * minSpacing);
-            var reach = box.Grow(g, options.ArticularReachMm);
+            var reach = box.Grow(g, options.ArticularSurfaceReachMm);
             var bone = near.CropEquals(labels, label);
             var others = new Volume<byte>(reach.Geometry(g));
             var anyOther = CropOthers(labels, label, reach, others.Data);
@@ -97,7 +97,7 @@ internal sealed class BoneGeometry
                         surfaceDepth.Data[full + i] = ins[at + i];
 
                         // Surface voxel: its centre is within one voxel step of the outside.
-                        if (ins[at + i] <= minSpacing * 1.0001 && toOthers is not null && toOthers.Data[atReach + i] <= options.ArticularReachMm)
+                        if (ins[at + i] <= minSpacing * 1.0001 && toOthers is not null && toOthers.Data[atReach + i] <= options.ArticularSurfaceReachMm)
                         {
                             surface.Data[at + i] = 1;
                             articular.Data[full + i] = 1;
@@ -204,7 +204,7 @@ internal sealed class BoneGeometry
                 surfaceDepth.Data[i] = inside.Data[i];
 
                 // Surface voxel: its centre is within one voxel step of the outside.
-                if (inside.Data[i] <= minSpacing * 1.0001 && toOthers is not null && toOthers.Data[i] <= options.ArticularReachMm)
+                if (inside.Data[i] <= minSpacing * 1.0001 && toOthers is not null && toOthers.Data[i] <= options.ArticularSurfaceReachMm)
                 {
                     surface.Data[i] = 1;
                     articular.Data[i] = 1;

@@ -373,42 +373,64 @@ internal static class Grading
 
 /// <summary>
 /// Pattern class from the distribution numbers, by physical features that hold across joints (no per-anatomy
-/// constant): how many lesions and whether one dominates, how deep the edema reaches below the bone surface (mm) and
-/// below the articular surface relative to the bone's own thickness (its inscribed radius: the deepest marrow below
-/// its surface), and whether it rests against the articular surface.
+/// constant): how many lesions and whether one dominates, how much of the edema lies within
+/// <see cref="AnalysisOptions.SubchondralDepthMm"/> of the bone surface, how deep a dominant lesion reaches below the
+/// articular surface relative to the bone's own thickness (its inscribed radius: the deepest marrow below its surface),
+/// and whether it rests against the articular surface. The cuts lie in the middle of the gaps between the classes
+/// measured on the full phantom grid (96 cases, 128 matrix, articular surface reach 10 mm; docs/methods.md).
 /// </summary>
 internal static class PatternClassifier
 {
     /// <summary>
     /// A dominant lesion from the articular surface is diffuse when its p95 articular depth reaches this fraction of
-    /// the bone's inscribed radius (through the epiphysis to the bone's core). Measured on the phantom grid:
-    /// subchondral 0.35–0.78 (hip, talus), diffuse 0.99–1.48 (knee, sacroiliac, talus).
+    /// the bone's inscribed radius (from the joint through the epiphysis towards the bone's core). Measured on the full
+    /// phantom grid: subchondral lesions 0.27–0.62 (the talus highest), diffuse 0.78–1.44 (the femoral head and talus
+    /// lowest); 0.7 is the middle of that gap.
     /// </summary>
-    public const double DiffuseDepthOfInscribedRadius = 0.9;
+    public const double DiffuseDepthOfInscribedRadius = 0.7;
 
-    /// <summary>... or reaches this depth (mm) in a thick bone (the femoral head: diffuse lesions measured from 18 mm, subchondral below 10 mm).</summary>
+    /// <summary>... or reaches this depth (mm) in a thick bone (subchondral lesions measure at most 8.6 mm, diffuse ones from 17.3 mm; binds only above a 25.7 mm inscribed radius).</summary>
     public const double DiffuseDepthMm = 18;
 
     /// <summary>
+    /// ... and in any bone reaches beyond the subchondral centimetre: a p95 depth of at least this many mm. In a thin
+    /// bone (a plate 16 mm thick has an inscribed radius of 8 mm) a lesion within the subchondral zone already reaches
+    /// the bone's core without being diffuse. Measured on the full phantom grid: subchondral lesions (specified 10 mm
+    /// deep) p95 7.0–8.6 mm, diffuse lesions from 10.4 mm (the talus); 9.5 is the middle of that gap.
+    /// </summary>
+    public const double DiffuseMinimumDepthMm = 9.5;
+
+    /// <summary>
     /// Fraction of the edema within <see cref="AnalysisOptions.SubchondralDepthMm"/> of the articular surface from
-    /// which a lesion rests against the joint (subchondral, unless diffuse): its shallowest twentieth reaches the
-    /// subchondral zone. The knee phantom's femoral-condyle lesion (10 mm deep at its true depth) keeps only 0.13–0.22
-    /// of its volume within 5 mm; lesions away from the joint measure 0.00 (multifocal foci on every joint).
+    /// which a dominant lesion rests against the joint (subchondral, unless diffuse): its shallowest twentieth reaches
+    /// the subchondral zone. Subchondral lesions measure 0.47–0.72 (the knee's femoral-condyle lesion, 10 mm deep, kept
+    /// only 0.13–0.22 while its articular surface was the 6 mm reach's); lesions away from the joint 0.00–0.12.
     /// </summary>
     public const double ArticularContactFraction = 0.05;
 
     /// <summary>Percent of the bone beyond which edema is diffuse.</summary>
     public const double DiffusePercent = 25;
 
-    /// <summary>Largest-lesion share below which no lesion dominates (several foci).</summary>
-    public const double DominantFraction = 0.9;
+    /// <summary>
+    /// Largest-lesion share from which one lesion dominates; below it there are several foci. Measured on the full
+    /// phantom grid: patchy multifocal lesions 0.82–0.89 (five foci merging into two), subcortical foci 0.30–0.74,
+    /// diffuse and subchondral lesions 0.98–1.00 (noise specks beside one lesion); 0.93 is the middle of that gap.
+    /// </summary>
+    public const double DominantFraction = 0.93;
 
     /// <summary>
-    /// Several foci all within this depth of the bone surface (p95 of the edema's surface depth, mm) are subcortical:
-    /// measured 5.1–6.8 mm for subcortical foci (hip, sacroiliac, knee), 8–9 mm for subchondral lesions.
+    /// Several foci are subcortical when at least this fraction of their edema lies within
+    /// <see cref="AnalysisOptions.SubchondralDepthMm"/> of the bone surface (articular or not): a layer under the cortex.
+    /// Measured on the full phantom grid: subcortical foci 0.77–0.99, patchy multifocal foci 0.00–0.26 (they gather
+    /// around the marrow centre); one half is the middle of that gap.
     /// </summary>
-    public const double SubcorticalLayerMm = 7;
+    public const double NearSurfaceFraction = 0.5;
 
+    /// <summary>
+    /// The pattern and the numbers that led to it. The subchondral and subcortical fractions are disjoint (within
+    /// <see cref="AnalysisOptions.SubchondralDepthMm"/> of the articular surface; deeper than that but within it of a
+    /// non-articular cortex), so their sum is the fraction within that depth of the bone surface.
+    /// </summary>
     public static (string Pattern, string Evidence) Classify(double edemaMm3, double percent, double subchondralFraction, double subcorticalFraction, double p95DepthMm, int foci, double largestFraction, AnalysisOptions options, double surfaceP95Mm = double.NaN, double inscribedRadiusMm = double.NaN)
     {
         var numbers = string.Create(CultureInfo.InvariantCulture, $"volume {edemaMm3:F0} mm³, {percent:F1} % of region, subchondral fraction {subchondralFraction:F2}, subcortical fraction {subcorticalFraction:F2}, p95 depth {p95DepthMm:F1} mm (bone inscribed radius {inscribedRadiusMm:F1} mm), p95 depth below the bone surface {surfaceP95Mm:F1} mm, {foci} foci, largest {largestFraction:F2}");
@@ -418,9 +440,10 @@ internal static class PatternClassifier
         }
 
         var several = foci >= 2 && largestFraction < DominantFraction;
-        if (several && (surfaceP95Mm <= SubcorticalLayerMm || subcorticalFraction >= 0.5))
+        var nearSurface = subchondralFraction + subcorticalFraction;
+        if (several && nearSurface >= NearSurfaceFraction)
         {
-            return ("subcortical", string.Create(CultureInfo.InvariantCulture, $"≥ 2 foci, none dominant (< {DominantFraction}), in a layer under the cortex (p95 depth below the surface ≤ {SubcorticalLayerMm} mm, or mostly within {options.SubchondralDepthMm} mm of a non-articular cortex): {numbers}"));
+            return ("subcortical", string.Create(CultureInfo.InvariantCulture, $"≥ 2 foci, none dominant (< {DominantFraction}), in a layer under the bone surface (≥ {NearSurfaceFraction} of the edema within {options.SubchondralDepthMm} mm of it: {nearSurface:F2}): {numbers}"));
         }
 
         if (foci >= 3 && largestFraction < 0.6)
@@ -433,15 +456,20 @@ internal static class PatternClassifier
             return ("diffuse", string.Create(CultureInfo.InvariantCulture, $"≥ {DiffusePercent} % of the region: {numbers}"));
         }
 
-        var deep = inscribedRadiusMm > 0 ? Math.Min(DiffuseDepthMm, DiffuseDepthOfInscribedRadius * inscribedRadiusMm) : DiffuseDepthMm;
-        if (!several && p95DepthMm >= deep)
+        if (several)
         {
-            return ("diffuse", string.Create(CultureInfo.InvariantCulture, $"dominant lesion reaching p95 depth ≥ {deep:F1} mm (the smaller of {DiffuseDepthMm} mm and {DiffuseDepthOfInscribedRadius} × the bone's inscribed radius): {numbers}"));
+            return ("patchy-multifocal", string.Create(CultureInfo.InvariantCulture, $"≥ 2 foci, none dominant (< {DominantFraction}), not in a layer under the bone surface ({nearSurface:F2} < {NearSurfaceFraction} of the edema within {options.SubchondralDepthMm} mm of it): {numbers}"));
+        }
+
+        var deep = Math.Max(DiffuseMinimumDepthMm, inscribedRadiusMm > 0 ? Math.Min(DiffuseDepthMm, DiffuseDepthOfInscribedRadius * inscribedRadiusMm) : DiffuseDepthMm);
+        if (p95DepthMm >= deep)
+        {
+            return ("diffuse", string.Create(CultureInfo.InvariantCulture, $"dominant lesion reaching p95 depth ≥ {deep:F1} mm (the smaller of {DiffuseDepthMm} mm and {DiffuseDepthOfInscribedRadius} × the bone's inscribed radius, at least {DiffuseMinimumDepthMm} mm): {numbers}"));
         }
 
         if (subchondralFraction >= ArticularContactFraction)
         {
-            return ("subchondral", string.Create(CultureInfo.InvariantCulture, $"lesion against the articular surface (≥ {ArticularContactFraction} of it within {options.SubchondralDepthMm} mm), not reaching the diffuse depth: {numbers}"));
+            return ("subchondral", string.Create(CultureInfo.InvariantCulture, $"dominant lesion against the articular surface (≥ {ArticularContactFraction} of it within {options.SubchondralDepthMm} mm), not reaching the diffuse depth: {numbers}"));
         }
 
         if (subcorticalFraction >= 0.5)
@@ -449,6 +477,6 @@ internal static class PatternClassifier
             return ("subcortical", $"mostly within {options.SubchondralDepthMm} mm of a non-articular cortex: {numbers}");
         }
 
-        return ("patchy-multifocal", $"lesion(s) away from the articular surface: {numbers}");
+        return ("patchy-multifocal", $"lesion away from the articular surface: {numbers}");
     }
 }

@@ -54,7 +54,7 @@ public class BoneGeometryTests
         }
 
         labels.Data[(int)g.Offset(47, 0, 0)] = 9;
-        AssertSameAsFullGrid(labels, AnalysisOptions.Default with { ArticularReachMm = reachMm });
+        AssertSameAsFullGrid(labels, AnalysisOptions.Default with { ArticularSurfaceReachMm = reachMm });
     }
 
     [Fact]
@@ -64,9 +64,28 @@ public class BoneGeometryTests
         // condyle (ellipsoid) 4.5 mm above a flat plateau (two cartilage layers), the gap widening away from the contact
         // point; a subchondral lesion ball (radius 7 mm, centre 9 mm above the condyle's lowest point). Its voxels lie
         // under the condyle's cartilage-covered underside: their depth from the articular surface must be their depth
-        // below the bone surface. That takes a reach of 10 mm. At the default 6 mm only the contact point is articular
-        // (this test then fails: 2.3 mm deeper on average; the knee phantom's femur: 21 surface voxels, its 10 mm lesion
-        // read 3 mm deeper on average, 57 % of it > 2 mm deeper than its surface depth; see docs/methods.md, depth).
+        // below the bone surface. That takes the default surface reach of 10 mm; at 6 mm (the former default) only the
+        // contact point is articular and the lesion reads 2.3 mm deeper on average (the knee phantom's femur: 21 surface
+        // voxels, its 10 mm lesion read 3 mm deeper on average, 57 % of it > 2 mm deeper; see docs/methods.md, depth).
+        var (meanExcess, deeperShare, count, has) = CondyleLesionExcess(AnalysisOptions.Default);
+        Assert.True(count > 100, $"lesion voxels {count}");
+        Assert.True(has);
+        Assert.True(meanExcess < 1.0, $"lesion's articular depth exceeds its surface depth by {meanExcess:F2} mm on average");
+        Assert.True(deeperShare < 0.05, $"{deeperShare:P1} of the lesion voxels > 2 mm deeper from the articular surface than below the bone surface");
+    }
+
+    [Fact]
+    public void Compute_CondyleOnPlateauThickSlicesAt6Mm_LesionReadsDeep()
+    {
+        // The same joint at the former 6 mm reach: the fault the wider surface fixes (so the test above can fail).
+        var (meanExcess, deeperShare, _, _) = CondyleLesionExcess(AnalysisOptions.Default with { ArticularSurfaceReachMm = 6 });
+        Assert.True(meanExcess > 1.5, $"mean excess {meanExcess:F2} mm");
+        Assert.True(deeperShare > 0.2, $"share > 2 mm deeper {deeperShare:P1}");
+    }
+
+    /// <summary>The lesion's mean excess of articular over surface depth (mm), the share more than 2 mm deeper, its voxel count, and whether the condyle has an articular surface.</summary>
+    private static (double MeanExcessMm, double DeeperShare, int Count, bool HasArticular) CondyleLesionExcess(AnalysisOptions options)
+    {
         var g = new ImageGeometry(64, 64, 16, new Vector3D(1.3, 1.3, 3.85), Vector3D.Zero, Matrix3D.Identity);
         var labels = new Volume<int>(g);
         const double Cx = 41.6, Cz = 28.9, Plateau = 38, Gap = 4.5, Rx = 20, Ry = 24, Rz = 14;
@@ -94,7 +113,7 @@ public class BoneGeometryTests
             }
         }
 
-        var bones = BoneGeometry.Compute(labels, [1, 2], AnalysisOptions.Default with { ArticularReachMm = 10 }, TestContext.Current.CancellationToken);
+        var bones = BoneGeometry.Compute(labels, [1, 2], options, TestContext.Current.CancellationToken);
 
         double sumExcess = 0;
         int count = 0, deeper = 0;
@@ -118,10 +137,7 @@ public class BoneGeometryTests
             }
         }
 
-        Assert.True(count > 100, $"lesion voxels {count}");
-        Assert.True(bones.HasArticularSurface[1]);
-        Assert.True(sumExcess / count < 1.0, $"lesion's articular depth exceeds its surface depth by {sumExcess / count:F2} mm on average");
-        Assert.True(deeper < 0.05 * count, $"{deeper} of {count} lesion voxels > 2 mm deeper from the articular surface than below the bone surface");
+        return (count > 0 ? sumExcess / count : double.NaN, count > 0 ? deeper / (double)count : double.NaN, count, bones.HasArticularSurface[1]);
     }
 
     private static void AssertSameAsFullGrid(Volume<int> labels, AnalysisOptions options)
@@ -138,7 +154,7 @@ public class BoneGeometryTests
 
         // The maps are not trivial: some voxels deep inside, and (with a reach) an articular surface somewhere.
         Assert.Contains(fast.SurfaceDepthMm.Data, d => d > 2);
-        if (options.ArticularReachMm > 0)
+        if (options.ArticularSurfaceReachMm > 0)
         {
             Assert.Contains(fast.ArticularSurface.Data, v => v != 0);
         }
