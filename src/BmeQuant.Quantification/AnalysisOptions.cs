@@ -47,7 +47,9 @@ public sealed record AnalysisOptions
 
     /// <summary>
     /// Voxels whose T1 signal is more than this many robust SDs above normal marrow are fat or partial volume
-    /// with fat, never edema (default 1.0; +∞ disables). Applies to every rule when a T1 series is given.
+    /// with fat, never edema (default 1.0; +∞ disables). Applies to every rule when a T1 series is given, except to
+    /// voxels whose fluid signal lies more than twice the rule's margin (threshold − normal-marrow median) above the
+    /// median: fat is dark on a fat-suppressed series, so such a voxel is not fatty marrow whatever its T1.
     /// </summary>
     public double T1BrightVetoZ { get; init; } = 1.0;
 
