@@ -67,6 +67,38 @@ public class HistogramPropertyTests
     }
 
     [Fact]
+    public void Compute_ParallelBlockLengths_MatchEdgeReference()
+    {
+        // From 2^19 voxels the counting and the own-range search split into parallel blocks with partial histograms.
+        foreach (var (length, masked) in new[] { ((1 << 19) + 3, false), ((1 << 19) + 3, true) })
+        {
+            PropertyCheck.ForAll(
+                PropertyCheck.AnyFloat.Array[length],
+                values =>
+                {
+                    var mask = masked ? Enumerable.Range(0, length).Select(n => (byte)(n % 3 == 0 ? 0 : 1)).ToArray() : [];
+                    var own = Histogram.Compute(values, 16, mask);
+                    float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
+                    for (var n = 0; n < length; n++)
+                    {
+                        if ((!masked || mask[n] != 0) && float.IsFinite(values[n]))
+                        {
+                            lo = Math.Min(lo, values[n]);
+                            hi = Math.Max(hi, values[n]);
+                        }
+                    }
+
+                    Assert.Equal((double)lo, own.Min);
+                    Assert.Equal((double)hi, own.Max);
+                    var h = Histogram.Compute(values, -500, 700, 16, mask);
+                    Assert.Equal(Reference(values, mask, -500, 700, 16), h.Counts);
+                },
+                cases: 1,
+                firstSeed: (ulong)length);
+        }
+    }
+
+    [Fact]
     public void FiniteRangeBlock_AllLengthsOffsetsAndSpecialValues_MatchScalarReference()
     {
         foreach (var length in PropertyCheck.Lengths)
@@ -215,9 +247,12 @@ public class PercentilesPropertyTests
                     }
                 }
 
-                var sorted = included.Order().ToArray();
+                var sorted = included.ToArray();
+                Array.Sort(sorted);
                 var actual = Percentiles.Compute(values, s_percents, mask);
-                var bySelection = Percentiles.ComputeBySelection(values, s_percents, mask);
+
+                // The selection path is checked up to the bucket lengths (it is the small-input path).
+                var bySelection = length <= 65_536 ? Percentiles.ComputeBySelection(values, s_percents, mask) : actual;
                 for (var q = 0; q < s_percents.Length; q++)
                 {
                     var expected = Reference(sorted, s_percents[q]);
@@ -252,6 +287,7 @@ public class PercentilesPropertyTests
     [Fact]
     public void Compute_BucketPathLengths_MatchSortingReference()
     {
+        // RadixMinimum starts the bucket path; from 2^20 it counts in parallel chunks.
         foreach (var length in new[] { Percentiles.RadixMinimum, Percentiles.RadixMinimum + 1, 20_011 })
         {
             CheckPercentiles(length, PropertyCheck.AnyFloat, cases: 2, firstSeed: 7_000 + (ulong)length);
@@ -259,6 +295,8 @@ public class PercentilesPropertyTests
             // Heavy ties (one bucket holds most values) and finite extremes.
             CheckPercentiles(length, Gen.OneOf(0f, -0f, 1f, 2f, -float.MaxValue, float.MaxValue, float.Epsilon), cases: 1, firstSeed: 9_000 + (ulong)length);
         }
+
+        CheckPercentiles((1 << 20) + 5, PropertyCheck.AnyFloat, cases: 1, firstSeed: 11_000);
     }
 
     [Fact]
