@@ -117,24 +117,35 @@ public static class EdemaAnalyzer
         (fluid, t1, var joint) = IntensityCorrection.EqualizeBones(fluid, t1, labels, boneLabelList, names, bones.Union, bones.SurfaceDepthMm, referenceMask, options, notes);
         var reference = joint ?? ReferenceEstimator.Estimate(fluid, t1, bones.Union, bones.SurfaceDepthMm, referenceMask);
         var rule = ThresholdRule.Create(options, reference, t1 is not null);
-        var muscleLevels = MuscleEstimator.Estimate(fluid, t1, shell, reference);
+        var lowerT = rule.FluidThreshold * (1 - options.ThresholdSensitivityFraction);
+        var higherT = rule.FluidThreshold * (1 + options.ThresholdSensitivityFraction);
+
+        // The muscle estimate (one thread) runs beside the rule's raw decisions at the threshold and at the threshold ∓ the
+        // sensitivity fraction (step 5's first pass: they need the rule, not the muscle).
+        (double Fluid, double T1)? muscleLevels = null;
+        Volume<byte> raw = null!, rawLower = null!, rawHigher = null!;
+        Concurrent.Run(
+            options.MaxDegreeOfParallelism,
+            () => muscleLevels = MuscleEstimator.Estimate(fluid, t1, shell, reference),
+            () =>
+            {
+                using var stage = AnalysisStage.Start("raw decisions");
+                var boundary = EdemaSegmenter.BoundaryLayer(labels);
+                Volume<byte> Raw(double threshold) => EdemaSegmenter.Threshold(fluid, t1, bones.Union, boundary, bones.SurfaceDepthMm, reference, rule, threshold, options);
+                raw = Raw(rule.FluidThreshold);
+                rawLower = Raw(lowerT);
+                rawHigher = Raw(higherT);
+            });
         var muscle = muscleLevels?.Fluid;
         cancellationToken.ThrowIfCancellationRequested();
 
-        // 5. Edema: the rule's decision, the partial-volume anchor (fully edematous marrow), lesions.
+        // 5. Edema: the rule's decision (above), the partial-volume anchor (fully edematous marrow), lesions.
         stages.Next("edema");
-        var boundary = EdemaSegmenter.BoundaryLayer(labels);
-        Volume<byte> Raw(double threshold) => EdemaSegmenter.Threshold(fluid, t1, bones.Union, boundary, bones.SurfaceDepthMm, reference, rule, threshold, options);
-        var raw = Raw(rule.FluidThreshold);
         var full = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, rule.FluidThreshold, muscleLevels, FreeWaterEstimator.EstimateT1(fluid, t1, shell, muscleLevels));
         var edgeLevel = options.MinimumEdemaFraction > 0 ? full.SignalAt(options.MinimumEdemaFraction, reference.FluidMedian) : double.NaN;
         var support = new Volume<byte>(grid);
         Volume<byte> Segment(Volume<byte> r, double threshold, Volume<byte>? s = null, List<string>? n = null) =>
             DemarcationRimFilter.Apply(EdemaSegmenter.Clean(r, fluid, bones.Union, reference, muscle, threshold / rule.FluidThreshold, options, edgeLevel, s), s, fluid, t1, bones, reference, n);
-
-        Volume<byte> SegmentAt(double threshold) => Segment(Raw(threshold), threshold);
-        var lowerT = rule.FluidThreshold * (1 - options.ThresholdSensitivityFraction);
-        var higherT = rule.FluidThreshold * (1 + options.ThresholdSensitivityFraction);
 
         // The segmentations at the threshold ∓ the sensitivity fraction run beside the main one.
         Volume<byte> edema = null!, lower = null!, higher = null!;
@@ -142,8 +153,8 @@ public static class EdemaAnalyzer
         Concurrent.Run(
             options.MaxDegreeOfParallelism,
             () => edema = Segment(raw, rule.FluidThreshold, support, edemaNotes),
-            () => lower = SegmentAt(lowerT),
-            () => higher = SegmentAt(higherT));
+            () => lower = Segment(rawLower, lowerT),
+            () => higher = Segment(rawHigher, higherT));
         notes.AddRange(edemaNotes);
         var fraction = EdemaFraction.Map(fluid, edema, support, full, reference.FluidMedian);
         var voxelMm3 = grid.VoxelVolumeMm3;
@@ -267,13 +278,17 @@ public static class EdemaAnalyzer
 
     private static List<int> DistinctLabels(Volume<int> labels)
     {
+        // Labels come in runs along rows: the set is asked only when the label changes (one lookup per run, not per voxel).
         var set = new SortedSet<int>();
+        var last = 0;
         foreach (var v in labels.Data)
         {
-            if (v > 0)
+            if (v > 0 && v != last)
             {
                 set.Add(v);
             }
+
+            last = v;
         }
 
         return [.. set];
