@@ -141,6 +141,8 @@ internal sealed class AnalyzeCommand : ICliCommand
                     folder = new DirectoryInfo(pulled.Folder);
                 }
 
+                // The analysis' code compiles on the core the reading leaves idle (docs: EdemaAnalyzer.PrecompileAsync).
+                _ = EdemaAnalyzer.PrecompileAsync(automaticBones: parse.GetValue(boneMask) is null, ct);
                 Study opened;
                 using (timer?.Stage("read"))
                 {
