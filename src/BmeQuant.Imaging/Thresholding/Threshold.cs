@@ -85,7 +85,8 @@ public static class Threshold
 
         // Blocks of ~256 K voxels (a multiple of 64 so no block splits a vector), not one task per slice.
         var blocks = (length + ParallelMinimum - 1) / ParallelMinimum;
-        var block = ((length / blocks) + 63) & ~63;
+        // ⌈length / blocks⌉ padded to 64, so blocks · block ≥ length (⌊length / blocks⌋ left the last voxels unwritten).
+        var block = (((length + blocks - 1) / blocks) + 63) & ~63;
         Parallel.For(0, blocks, b =>
         {
             var start = Math.Min(length, b * block);

@@ -365,6 +365,32 @@ public class ThresholdPropertyTests
         Assert.Throws<ArgumentException>(() => Threshold.Band(volume, 0f, 1f, wrong));
     }
 
+    [Theory]
+    [InlineData((3 << 18) + 1)] // 4 blocks of exactly 3 · 2^16: the last voxel fell outside every block.
+    [InlineData((1 << 19) + 7)]
+    [InlineData((5 << 18) + 63)]
+    public void AtLeast_ParallelVolumeLengths_WritesEveryVoxel(int length)
+    {
+        // Regression: the parallel split rounded the block length down before padding it to a multiple of 64, so when
+        // length / blocks was already such a multiple the last (length mod blocks) voxels were never written.
+        var volume = new Volume<float>(new ImageGeometry(length, 1, 1));
+        for (var n = 0; n < length; n++)
+        {
+            volume.Data[n] = n % 3;
+        }
+
+        var destination = new Volume<byte>(volume.Geometry);
+        destination.Span.Fill(9);
+        Threshold.AtLeast(volume, 1f, destination);
+        for (var n = 0; n < length; n++)
+        {
+            if (destination.Data[n] != (n % 3 >= 1 ? 1 : 0))
+            {
+                Assert.Fail($"length {length}: voxel {n} is {destination.Data[n]}");
+            }
+        }
+    }
+
     [Fact]
     public void Above_OddVolumes_EqualSpanOverload()
     {
