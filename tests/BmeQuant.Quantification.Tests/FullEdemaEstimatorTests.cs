@@ -146,4 +146,114 @@ public class FullEdemaEstimatorTests
         Assert.Contains("free water", withWater.Description, StringComparison.Ordinal);
         Assert.True(muscleOnly.Fluid < withWater.Fluid);
     }
+
+    /// <summary>
+    /// A lesion (fully edematous within 4 mm of its centre, fading linearly to normal marrow at 9 mm) inside one bone on
+    /// 1 × 1 × 3 mm voxels; its T1 fat loss spread over three slices and the in-plane neighbours, as a T1 series on
+    /// another grid is after resampling. Voxels above the threshold see less of the fat loss at the centre and more of it
+    /// past their edge: the per-voxel ratio of sums reads the fat-free signal about 12 % high (a numpy prototype of the
+    /// same construction: 11.9–12.9 % over three seeds), the sums over the lesion grown past the spread within 1 %.
+    /// </summary>
+    private static (Volume<float> Fluid, Volume<float> T1, Volume<byte> Raw, Volume<int> Labels, ReferenceStats Reference) BuildBlurredLesion(int seed, double threshold)
+    {
+        var g = new ImageGeometry(40, 40, 16, new Vector3D(1, 1, 3), Vector3D.Zero);
+        int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ, sxy = nx * ny;
+        var fraction = new double[g.VoxelCount];
+        var labels = new Volume<int>(g);
+        for (var k = 0; k < nz; k++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                for (var i = 0; i < nx; i++)
+                {
+                    var at = i + (j * nx) + (k * sxy);
+                    var inBone = k is >= 1 and <= 14 && j is >= 2 and <= 37 && i is >= 2 and <= 37;
+                    labels.Data[at] = inBone ? 1 : 0;
+                    var r = Math.Sqrt((9.0 * (k - 8) * (k - 8)) + ((j - 20) * (j - 20)) + ((i - 20) * (i - 20)));
+                    fraction[at] = inBone ? Math.Clamp((9 - r) / 5, 0, 1) : 0;
+                }
+            }
+        }
+
+        // T1's view of the fraction: mean over three slices, then [1 2 1]/4 along x and along y (zero outside the grid).
+        double At(double[] v, int i, int j, int k) => i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz ? 0 : v[i + (j * nx) + (k * sxy)];
+        var zBlur = new double[fraction.Length];
+        var xBlur = new double[fraction.Length];
+        var t1Fraction = new double[fraction.Length];
+        for (var k = 0; k < nz; k++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                for (var i = 0; i < nx; i++)
+                {
+                    zBlur[i + (j * nx) + (k * sxy)] = (At(fraction, i, j, k - 1) + At(fraction, i, j, k) + At(fraction, i, j, k + 1)) / 3;
+                }
+            }
+        }
+
+        for (var k = 0; k < nz; k++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                for (var i = 0; i < nx; i++)
+                {
+                    xBlur[i + (j * nx) + (k * sxy)] = (0.25 * At(zBlur, i - 1, j, k)) + (0.5 * At(zBlur, i, j, k)) + (0.25 * At(zBlur, i + 1, j, k));
+                }
+            }
+        }
+
+        for (var k = 0; k < nz; k++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                for (var i = 0; i < nx; i++)
+                {
+                    t1Fraction[i + (j * nx) + (k * sxy)] = (0.25 * At(xBlur, i, j - 1, k)) + (0.5 * At(xBlur, i, j, k)) + (0.25 * At(xBlur, i, j + 1, k));
+                }
+            }
+        }
+
+        var rng = new Random(seed);
+        double Noise() => 5 * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        var fluid = new Volume<float>(g);
+        var t1 = new Volume<float>(g);
+        for (var n = 0; n < fraction.Length; n++)
+        {
+            fluid.Data[n] = (float)(NormalFluid + (fraction[n] * (FullFluid - NormalFluid)) + Noise());
+            t1.Data[n] = (float)(NormalT1 - (t1Fraction[n] * (NormalT1 - MuscleT1)) + Noise());
+        }
+
+        var boundary = EdemaSegmenter.BoundaryLayer(labels);
+        var raw = new Volume<byte>(g);
+        var reference = new Volume<byte>(g);
+        for (var n = 0; n < fraction.Length; n++)
+        {
+            if (labels.Data[n] != 0 && fluid.Data[n] > threshold)
+            {
+                raw.Data[n] = boundary.Data[n] != 0 ? EdemaSegmenter.Boundary : EdemaSegmenter.Interior;
+            }
+
+            reference.Data[n] = (byte)(labels.Data[n] != 0 && fraction[n] == 0 && t1Fraction[n] == 0 ? 1 : 0);
+        }
+
+        var stats = new ReferenceStats("mask", reference, MaskedSample.From(fluid.Data, reference.Data), NormalFluid, NormalFluid - 3, NormalFluid + 3, 5, NormalT1, 5);
+        return (fluid, t1, raw, labels, stats);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Estimate_T1SpreadPastTheLesion_GrownSumsRecoverFatFreeSignalWhereVoxelSumsReadHigh(int seed)
+    {
+        const double threshold = NormalFluid + (0.15 * (FullFluid - NormalFluid));
+        var (fluid, t1, raw, labels, reference) = BuildBlurredLesion(seed, threshold);
+
+        var voxels = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, threshold, (300, MuscleT1));
+        var grown = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, threshold, (300, MuscleT1), labels: labels);
+
+        Assert.True(voxels.Fluid > 1.10 * FullFluid, $"voxel sums {voxels.Fluid:F1}: {voxels.Description}");
+        Assert.InRange(grown.Fluid, 0.97 * FullFluid, 1.03 * FullFluid);
+        Assert.Contains("grown by", grown.Description, StringComparison.Ordinal);
+    }
 }

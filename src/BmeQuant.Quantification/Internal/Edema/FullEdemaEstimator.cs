@@ -1,5 +1,6 @@
 using System.Globalization;
 using BmeQuant.Imaging;
+using BmeQuant.Imaging.Filters;
 
 namespace BmeQuant.Quantification.Internal.Edema;
 
@@ -50,11 +51,25 @@ internal static class FullEdemaEstimator
     public const int MaximumTrimIterations = 10;
 
     /// <summary>
+    /// How far past the lesion voxels the rise and loss are summed, in voxel diagonals (the length of the spacing
+    /// vector): one step on every axis at once, past the spread of a T1 series resampled from another grid
+    /// (interpolation between its slices reaches the face, edge and corner neighbours).
+    /// </summary>
+    public const double BlurReachVoxelDiagonals = 1;
+
+    /// <summary>Width of the shell of normal marrow beyond the reach whose mean is the local background (mm).</summary>
+    public const double BackgroundShellMm = 4;
+
+    /// <summary>
     /// Estimates the fully edematous signal. <paramref name="freeWaterT1"/> (T1 of joint fluid, null when not found)
     /// moves the fat-free anchor from muscle to halfway between muscle and free water: edematous marrow holds water
     /// that relaxes more slowly than muscle's, so on T1 it is darker than muscle, but it is not free fluid.
+    /// With the bone <paramref name="labels"/> (the lesion-aware, blur-neutral fit) only lesions brighter than muscle
+    /// enter, and the rise and loss are summed over them grown by <see cref="BlurReachVoxelDiagonals"/> into the interior
+    /// marrow, less the mean of a shell of <see cref="BackgroundShellMm"/> around that; without the labels (the
+    /// pipeline's fit, see docs/methods.md) over every hyperintense interior voxel alone.
     /// </summary>
-    public static FullEdemaSignal Estimate(Volume<float> fluid, Volume<float>? t1, Volume<byte> raw, ReferenceStats reference, double fluidThreshold, (double Fluid, double T1)? muscle, double? freeWaterT1 = null)
+    public static FullEdemaSignal Estimate(Volume<float> fluid, Volume<float>? t1, Volume<byte> raw, ReferenceStats reference, double fluidThreshold, (double Fluid, double T1)? muscle, double? freeWaterT1 = null, Volume<int>? labels = null)
     {
         var f = fluid.Data;
         var r = raw.Data;
@@ -72,23 +87,11 @@ internal static class FullEdemaEstimator
         var t1Median = reference.T1Median ?? 0;
         var t1Span = useT1 ? t1Median - anchor : 1;
         var median = reference.FluidMedian;
-        var rise = new List<double>();
-        var loss = new List<double>();
         for (var i = 0; i < r.Length; i++)
         {
-            if (r[i] != EdemaSegmenter.Interior)
+            if (r[i] == EdemaSegmenter.Interior)
             {
-                continue;
-            }
-
-            values.Add(f[i]);
-
-            // Only voxels hyperintense on the fluid series alone: a voxel chosen with T1's help is chosen partly
-            // for its T1 noise, which would inflate the fat loss and lower the estimate.
-            if (useT1 && f[i] > fluidThreshold)
-            {
-                rise.Add(f[i] - median);
-                loss.Add(Math.Clamp((t1Median - t![i]) / t1Span, -1, 2));
+                values.Add(f[i]);
             }
         }
 
@@ -100,14 +103,176 @@ internal static class FullEdemaEstimator
         values.Sort();
         var p95 = Quantile(values, 0.95);
         var p99 = Quantile(values, 0.99);
-        if (useT1 && RobustSlope(rise, loss) is { } fit)
+        if (useT1)
         {
-            var full = median + fit.Slope;
-            var floored = Math.Max(full, p95);
-            return new FullEdemaSignal(floored, "t1-fat-loss", Invariant($"fluid rise per unit of T1 fat loss over {fit.Kept} of {rise.Count} hyperintense marrow voxels ({rise.Count - fit.Kept} off the mixing line left out; T1 normal marrow {t1Median:G5}, fat-free anchor {anchor:G5}: {anchorText}): fat-free marrow at {full:G5}{(floored > full ? Invariant($", raised to the 95th percentile of the hyperintense marrow {p95:G5}") : "")}"));
+            // With the bone labels (the lesion-aware fit): only the hyperintense interior marrow in lesions (26-connected)
+            // whose peak is brighter than muscle. Red marrow islands are darker than muscle throughout and lie on another
+            // mixing line (less rise per unit of fat loss); on the phantoms they were most of the voxels above threshold.
+            var lesions = labels is null ? null : ConnectedComponents.Label(InteriorMask(raw), Connectivity.Vertex26);
+            var lab = lesions?.Labels.Data;
+            var edemaLike = lesions is null ? null : EdemaLikeComponents(lesions, f, muscle?.Fluid);
+            var indices = new List<int>();
+            var rise = new List<double>();
+            var loss = new List<double>();
+            for (var i = 0; i < r.Length; i++)
+            {
+                // Only voxels hyperintense on the fluid series alone: a voxel chosen with T1's help is chosen partly
+                // for its T1 noise, which would inflate the fat loss and lower the estimate.
+                if (r[i] == EdemaSegmenter.Interior && (lab is null || edemaLike![lab[i]]) && f[i] > fluidThreshold && float.IsFinite(t![i]))
+                {
+                    indices.Add(i);
+                    rise.Add(f[i] - median);
+                    loss.Add(Math.Clamp((t1Median - t[i]) / t1Span, -1, 2));
+                }
+            }
+
+            var keep = new bool[rise.Count];
+            if (RobustSlope(rise, loss, keep) is { } fit)
+            {
+                var slope = fit.Slope;
+                var how = Invariant($"fluid rise per unit of T1 fat loss over {fit.Kept} of {rise.Count} hyperintense marrow voxels ({rise.Count - fit.Kept} off the mixing line left out");
+                if (labels is not null && GrownSlope(fluid, t1!, raw, labels, lab!, edemaLike!, indices, keep, median, t1Median, t1Span) is { } grown)
+                {
+                    slope = grown.Slope;
+                    how = Invariant($"fluid rise per unit of T1 fat loss summed over the {fit.Kept} hyperintense marrow voxels of lesions brighter than muscle on the mixing line ({rise.Count - fit.Kept} left out) grown by {grown.ReachMm:G3} mm into the interior marrow ({grown.Voxels} voxels, less the mean of a {BackgroundShellMm:G3} mm shell of {grown.ShellVoxels} voxels around it: rise {grown.ShellRise:G3}, loss {grown.ShellLoss:G3}; on the voxels alone {median + fit.Slope:G5}");
+                }
+
+                var full = median + slope;
+                var floored = Math.Max(full, p95);
+                return new FullEdemaSignal(floored, "t1-fat-loss", Invariant($"{how}; T1 normal marrow {t1Median:G5}, fat-free anchor {anchor:G5}: {anchorText}): fat-free marrow at {full:G5}{(floored > full ? Invariant($", raised to the 95th percentile of the hyperintense marrow {p95:G5}") : "")}"));
+            }
         }
 
         return new FullEdemaSignal(Math.Max(p99, median + 1e-6), "lesion-peak", Invariant($"no usable T1 fat-loss scale (T1 or muscle missing, or too little fat loss): the 99th percentile of {values.Count} hyperintense marrow voxels ({p99:G5}) taken as fully edematous"));
+    }
+
+    /// <summary>
+    /// True when the bone voxel (<paramref name="x"/>, <paramref name="y"/>, <paramref name="z"/>) has a face neighbour
+    /// outside its own bone or lies on the grid's edge (the voxel-wise test of <see cref="EdemaSegmenter.BoundaryLayer"/>).
+    /// </summary>
+    private static bool IsBoundary(int[] labels, ImageGeometry g, int x, int y, int z)
+    {
+        int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ;
+        var sxy = nx * ny;
+        var i = x + (y * nx) + (z * sxy);
+        var v = labels[i];
+        return x == 0 || x == nx - 1 || y == 0 || y == ny - 1 || (nz > 1 && (z == 0 || z == nz - 1))
+            || labels[i - 1] != v || labels[i + 1] != v || labels[i - nx] != v || labels[i + nx] != v
+            || (nz > 1 && (labels[i - sxy] != v || labels[i + sxy] != v));
+    }
+
+    private static Volume<byte> InteriorMask(Volume<byte> raw)
+    {
+        var mask = new Volume<byte>(raw.Geometry);
+        var r = raw.Data;
+        var m = mask.Data;
+        for (var i = 0; i < r.Length; i++)
+        {
+            m[i] = (byte)(r[i] == EdemaSegmenter.Interior ? 1 : 0);
+        }
+
+        return mask;
+    }
+
+    /// <summary>Per component label: true when its peak (<see cref="EdemaSegmenter.PeakQuantile"/>) is brighter than muscle (always true without muscle).</summary>
+    private static bool[] EdemaLikeComponents(ComponentLabeling lesions, float[] f, double? muscleFluid)
+    {
+        var keep = new bool[lesions.Count + 1];
+        if (muscleFluid is not { } muscle)
+        {
+            Array.Fill(keep, true);
+            return keep;
+        }
+
+        var lab = lesions.Labels.Data;
+        var perLesion = new List<float>[lesions.Count + 1];
+        for (var i = 0; i < lab.Length; i++)
+        {
+            if (lab[i] != 0)
+            {
+                (perLesion[lab[i]] ??= []).Add(f[i]);
+            }
+        }
+
+        for (var c = 1; c <= lesions.Count; c++)
+        {
+            if (perLesion[c] is { } v)
+            {
+                v.Sort();
+                keep[c] = Quantile(v, EdemaSegmenter.PeakQuantile) > muscle;
+            }
+        }
+
+        return keep;
+    }
+
+    /// <summary>
+    /// Σ (rise − shell rise) / Σ (loss − shell loss) over the interior marrow within <see cref="BlurReachVoxelDiagonals"/> of the
+    /// lesion voxels on the mixing line, the shell being the interior marrow from there out to
+    /// <see cref="BackgroundShellMm"/> farther. T1 on another grid spreads a lesion's fat loss past its fluid-sensitive
+    /// edge but does not lose it: the sums over a region that holds the spread see all of it. The shell's mean takes
+    /// out the local offset of normal marrow from the reference median (summed over many voxels it would otherwise
+    /// count). Voxels left out of the fit (off the line) and hyperintense voxels of other components (red marrow) are
+    /// in neither. Null when the net loss is under <see cref="MinimumTotalLoss"/> or the slope is not positive.
+    /// </summary>
+    private static (double Slope, double ReachMm, int Voxels, int ShellVoxels, double ShellRise, double ShellLoss)? GrownSlope(Volume<float> fluid, Volume<float> t1, Volume<byte> raw, Volume<int> labels, int[] lab, bool[] edemaLike, List<int> indices, bool[] keep, double median, double t1Median, double t1Span)
+    {
+        var seed = new Volume<byte>(fluid.Geometry);
+        var sd = seed.Data;
+        var excluded = new bool[sd.Length];
+        for (var k = 0; k < indices.Count; k++)
+        {
+            sd[indices[k]] = (byte)(keep[k] ? 1 : 0);
+            excluded[indices[k]] = !keep[k];
+        }
+
+        var distance = DistanceTransform.OutsideMm(seed).Data;
+        var f = fluid.Data;
+        var t = t1.Data;
+        var r = raw.Data;
+        var bone = labels.Data;
+        var g = fluid.Geometry;
+        int nx = g.SizeX, sxy = g.SizeX * g.SizeY;
+        var sp = fluid.Geometry.Spacing;
+        var reach = BlurReachVoxelDiagonals * Math.Sqrt((sp.X * sp.X) + (sp.Y * sp.Y) + (sp.Z * sp.Z)) * (1 + 1e-9);
+        var outer = reach + BackgroundShellMm;
+        double riseIn = 0, lossIn = 0, riseShell = 0, lossShell = 0;
+        int nIn = 0, nShell = 0;
+        for (var i = 0; i < sd.Length; i++)
+        {
+            var d = distance[i];
+            if (d > outer || bone[i] <= 0 || excluded[i] || !float.IsFinite(t[i]) || (r[i] != 0 && !(lab[i] != 0 && edemaLike[lab[i]]))
+                || IsBoundary(bone, g, i % nx, i % sxy / nx, i / sxy))
+            {
+                continue;
+            }
+
+            var rise = f[i] - median;
+            var loss = Math.Clamp((t1Median - t[i]) / t1Span, -1, 2);
+            if (d <= reach)
+            {
+                riseIn += rise;
+                lossIn += loss;
+                nIn++;
+            }
+            else
+            {
+                riseShell += rise;
+                lossShell += loss;
+                nShell++;
+            }
+        }
+
+        if (nShell < MinimumVoxels)
+        {
+            return null;
+        }
+
+        var shellRise = riseShell / nShell;
+        var shellLoss = lossShell / nShell;
+        var netLoss = lossIn - (nIn * shellLoss);
+        var slope = (riseIn - (nIn * shellRise)) / netLoss;
+        return netLoss >= MinimumTotalLoss && slope > 0 ? (slope, reach, nIn, nShell, shellRise, shellLoss) : null;
     }
 
     /// <summary>
@@ -117,9 +282,9 @@ internal static class FullEdemaEstimator
     /// other side (loss below the line), where only noise lies. Null when the kept loss is under
     /// <see cref="MinimumTotalLoss"/>.
     /// </summary>
-    internal static (double Slope, int Kept)? RobustSlope(IReadOnlyList<double> rise, IReadOnlyList<double> loss)
+    internal static (double Slope, int Kept)? RobustSlope(IReadOnlyList<double> rise, IReadOnlyList<double> loss, bool[]? keepOut = null)
     {
-        var keep = new bool[rise.Count];
+        var keep = keepOut ?? new bool[rise.Count];
         Array.Fill(keep, true);
         double slope = double.NaN;
         var kept = rise.Count;
