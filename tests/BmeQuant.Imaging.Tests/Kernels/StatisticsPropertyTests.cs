@@ -263,6 +263,16 @@ public class PercentilesPropertyTests
                     Assert.True(expected == bySelection[q] || (double.IsNaN(expected) && double.IsNaN(bySelection[q])), $"{what} (selection): expected {expected:R}, got {bySelection[q]:R}");
                 }
 
+                // Percents in any order (and repeated) give the same values in the order asked (equal, not bitwise: with
+                // −0 and +0 among the values, which zero a rank returns depends on the selection order).
+                var shuffled = new[] { 99.5, 0, 50, 50, 2.5, 100 };
+                var again = Percentiles.Compute(values, shuffled, mask);
+                for (var q = 0; q < shuffled.Length; q++)
+                {
+                    var expected = actual[Array.IndexOf(s_percents, shuffled[q])];
+                    Assert.True(expected == again[q] || (double.IsNaN(expected) && double.IsNaN(again[q])), $"length {length}, p{shuffled[q]} asked out of order: expected {expected:R}, got {again[q]:R}");
+                }
+
                 if (!masked)
                 {
                     var copy = included.ToArray();
