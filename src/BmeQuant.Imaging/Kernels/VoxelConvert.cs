@@ -6,7 +6,8 @@ namespace BmeQuant.Imaging.Kernels;
 
 /// <summary>
 /// Element-wise type conversion with rescale (the DICOM/NIfTI "slope and intercept") to float, with
-/// <c>Vector512/256/128</c> paths (the widest accelerated one runs) and a scalar reference path.
+/// <c>Vector512/256/128</c> paths (the widest accelerated one runs) and a scalar reference path. NaN and ±∞ (in a
+/// float source, slope or intercept) follow IEEE arithmetic on every path: NaN propagates, overflow gives ±∞.
 /// </summary>
 public static class VoxelConvert
 {
