@@ -19,8 +19,14 @@ public static class VoxelConvert
     public static void ToFloat(ReadOnlySpan<byte> source, Span<float> destination, float slope = 1f, float intercept = 0f)
     {
         CheckLengths(source.Length, destination.Length);
+        ToFloat(source, destination, slope, intercept, SimdPaths.Widest);
+    }
+
+    /// <summary>Body of <see cref="ToFloat(ReadOnlySpan{byte}, Span{float}, float, float)"/> using vectors up to <paramref name="width"/> (lengths checked by the caller).</summary>
+    internal static void ToFloat(ReadOnlySpan<byte> source, Span<float> destination, float slope, float intercept, SimdWidth width)
+    {
         var i = 0;
-        if (Vector512.IsHardwareAccelerated && source.Length >= Vector512<byte>.Count)
+        if (width >= SimdWidth.Bits512 && source.Length >= Vector512<byte>.Count)
         {
             // One byte vector widens to two ushort vectors, each to two uint vectors: four float vectors.
             var s = Vector512.Create(slope);
@@ -41,7 +47,7 @@ public static class VoxelConvert
                 ((Vector512.ConvertToSingle(w3.AsInt32()) * s) + b).StoreUnsafe(ref dst, (nuint)(i + (3 * n)));
             }
         }
-        else if (Vector256.IsHardwareAccelerated && source.Length >= Vector256<byte>.Count)
+        else if (width >= SimdWidth.Bits256 && source.Length >= Vector256<byte>.Count)
         {
             // One byte vector widens to two ushort vectors, each to two uint vectors: four float vectors.
             var s = Vector256.Create(slope);
@@ -62,7 +68,7 @@ public static class VoxelConvert
                 ((Vector256.ConvertToSingle(w3.AsInt32()) * s) + b).StoreUnsafe(ref dst, (nuint)(i + (3 * n)));
             }
         }
-        else if (Vector128.IsHardwareAccelerated && source.Length >= Vector128<byte>.Count)
+        else if (width >= SimdWidth.Bits128 && source.Length >= Vector128<byte>.Count)
         {
             // One byte vector widens to two ushort vectors, each to two uint vectors: four float vectors.
             var s = Vector128.Create(slope);
@@ -105,8 +111,14 @@ public static class VoxelConvert
     public static void ToFloat(ReadOnlySpan<ushort> source, Span<float> destination, float slope = 1f, float intercept = 0f)
     {
         CheckLengths(source.Length, destination.Length);
+        ToFloat(source, destination, slope, intercept, SimdPaths.Widest);
+    }
+
+    /// <summary>Body of <see cref="ToFloat(ReadOnlySpan{ushort}, Span{float}, float, float)"/> using vectors up to <paramref name="width"/> (lengths checked by the caller).</summary>
+    internal static void ToFloat(ReadOnlySpan<ushort> source, Span<float> destination, float slope, float intercept, SimdWidth width)
+    {
         var i = 0;
-        if (Vector512.IsHardwareAccelerated && source.Length >= Vector512<ushort>.Count)
+        if (width >= SimdWidth.Bits512 && source.Length >= Vector512<ushort>.Count)
         {
             // One ushort vector widens to two uint vectors (values < 2^16 convert exactly through int).
             var s = Vector512.Create(slope);
@@ -121,7 +133,7 @@ public static class VoxelConvert
                 ((Vector512.ConvertToSingle(w1.AsInt32()) * s) + b).StoreUnsafe(ref dst, (nuint)(i + Vector512<float>.Count));
             }
         }
-        else if (Vector256.IsHardwareAccelerated && source.Length >= Vector256<ushort>.Count)
+        else if (width >= SimdWidth.Bits256 && source.Length >= Vector256<ushort>.Count)
         {
             // One ushort vector widens to two uint vectors (values < 2^16 convert exactly through int).
             var s = Vector256.Create(slope);
@@ -136,7 +148,7 @@ public static class VoxelConvert
                 ((Vector256.ConvertToSingle(w1.AsInt32()) * s) + b).StoreUnsafe(ref dst, (nuint)(i + Vector256<float>.Count));
             }
         }
-        else if (Vector128.IsHardwareAccelerated && source.Length >= Vector128<ushort>.Count)
+        else if (width >= SimdWidth.Bits128 && source.Length >= Vector128<ushort>.Count)
         {
             // One ushort vector widens to two uint vectors (values < 2^16 convert exactly through int).
             var s = Vector128.Create(slope);
@@ -173,8 +185,14 @@ public static class VoxelConvert
     public static void ToFloat(ReadOnlySpan<short> source, Span<float> destination, float slope = 1f, float intercept = 0f)
     {
         CheckLengths(source.Length, destination.Length);
+        ToFloat(source, destination, slope, intercept, SimdPaths.Widest);
+    }
+
+    /// <summary>Body of <see cref="ToFloat(ReadOnlySpan{short}, Span{float}, float, float)"/> using vectors up to <paramref name="width"/> (lengths checked by the caller).</summary>
+    internal static void ToFloat(ReadOnlySpan<short> source, Span<float> destination, float slope, float intercept, SimdWidth width)
+    {
         var i = 0;
-        if (Vector512.IsHardwareAccelerated && source.Length >= Vector512<short>.Count)
+        if (width >= SimdWidth.Bits512 && source.Length >= Vector512<short>.Count)
         {
             // One short vector sign-extends to two int vectors.
             var s = Vector512.Create(slope);
@@ -189,7 +207,7 @@ public static class VoxelConvert
                 ((Vector512.ConvertToSingle(w1) * s) + b).StoreUnsafe(ref dst, (nuint)(i + Vector512<float>.Count));
             }
         }
-        else if (Vector256.IsHardwareAccelerated && source.Length >= Vector256<short>.Count)
+        else if (width >= SimdWidth.Bits256 && source.Length >= Vector256<short>.Count)
         {
             // One short vector sign-extends to two int vectors.
             var s = Vector256.Create(slope);
@@ -204,7 +222,7 @@ public static class VoxelConvert
                 ((Vector256.ConvertToSingle(w1) * s) + b).StoreUnsafe(ref dst, (nuint)(i + Vector256<float>.Count));
             }
         }
-        else if (Vector128.IsHardwareAccelerated && source.Length >= Vector128<short>.Count)
+        else if (width >= SimdWidth.Bits128 && source.Length >= Vector128<short>.Count)
         {
             // One short vector sign-extends to two int vectors.
             var s = Vector128.Create(slope);
@@ -242,8 +260,14 @@ public static class VoxelConvert
     {
         CheckLengths(source.Length, destination.Length);
         CheckOverlap(source, destination);
+        ToFloat(source, destination, slope, intercept, SimdPaths.Widest);
+    }
+
+    /// <summary>Body of <see cref="ToFloat(ReadOnlySpan{float}, Span{float}, float, float)"/> using vectors up to <paramref name="width"/> (lengths checked by the caller).</summary>
+    internal static void ToFloat(ReadOnlySpan<float> source, Span<float> destination, float slope, float intercept, SimdWidth width)
+    {
         var i = 0;
-        if (Vector512.IsHardwareAccelerated && source.Length >= Vector512<float>.Count)
+        if (width >= SimdWidth.Bits512 && source.Length >= Vector512<float>.Count)
         {
             var s = Vector512.Create(slope);
             var b = Vector512.Create(intercept);
@@ -255,7 +279,7 @@ public static class VoxelConvert
                 ((Vector512.LoadUnsafe(ref src, (nuint)i) * s) + b).StoreUnsafe(ref dst, (nuint)i);
             }
         }
-        else if (Vector256.IsHardwareAccelerated && source.Length >= Vector256<float>.Count)
+        else if (width >= SimdWidth.Bits256 && source.Length >= Vector256<float>.Count)
         {
             var s = Vector256.Create(slope);
             var b = Vector256.Create(intercept);
@@ -267,7 +291,7 @@ public static class VoxelConvert
                 ((Vector256.LoadUnsafe(ref src, (nuint)i) * s) + b).StoreUnsafe(ref dst, (nuint)i);
             }
         }
-        else if (Vector128.IsHardwareAccelerated && source.Length >= Vector128<float>.Count)
+        else if (width >= SimdWidth.Bits128 && source.Length >= Vector128<float>.Count)
         {
             var s = Vector128.Create(slope);
             var b = Vector128.Create(intercept);

@@ -33,8 +33,12 @@ public static class VoxelStatistics
             throw new ArgumentException($"Mask holds {mask.Length} voxels; the values {values.Length}.", nameof(mask));
         }
 
-        return mask.Length == 0 ? AccumulateUnmasked(values, shift) : AccumulateMasked(values, mask, shift);
+        return Accumulate(values, mask, shift, SimdPaths.Widest);
     }
+
+    /// <summary>Body of <see cref="Accumulate(ReadOnlySpan{float}, ReadOnlySpan{byte}, float)"/> using vectors up to <paramref name="width"/> (arguments checked by the caller).</summary>
+    internal static StatisticsAccumulator Accumulate(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask, float shift, SimdWidth width) =>
+        mask.Length == 0 ? AccumulateUnmasked(values, shift, width) : AccumulateMasked(values, mask, shift, width);
 
     /// <summary>Evaluates the minimum and maximum (NaN if empty or any voxel is NaN).</summary>
     public static (float Min, float Max) MinMax(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask = default)
@@ -46,14 +50,14 @@ public static class VoxelStatistics
     /// <summary>Evaluates the sum, accumulated in double (0 when empty).</summary>
     public static double Sum(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask = default) => Accumulate(values, mask).Sum;
 
-    private static StatisticsAccumulator AccumulateUnmasked(ReadOnlySpan<float> values, float shiftF)
+    private static StatisticsAccumulator AccumulateUnmasked(ReadOnlySpan<float> values, float shiftF, SimdWidth width)
     {
         double shift = shiftF;
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
         double s1 = 0, s2 = 0;
         long count = 0;
         var i = 0;
-        if (Vector512.IsHardwareAccelerated && values.Length >= Vector512<float>.Count)
+        if (width >= SimdWidth.Bits512 && values.Length >= Vector512<float>.Count)
         {
             // Lanes: min/max in float; each float vector widens to two double vectors (lower, upper half) that
             // feed two independent accumulator chains for Σ(x − shift) and Σ(x − shift)².
@@ -87,7 +91,7 @@ public static class VoxelStatistics
             s2 = Vector512.Sum(s2a) + Vector512.Sum(s2b);
             count = i;
         }
-        else if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<float>.Count)
+        else if (width >= SimdWidth.Bits256 && values.Length >= Vector256<float>.Count)
         {
             // Lanes: min/max in float; each float vector widens to two double vectors (lower, upper half) that
             // feed two independent accumulator chains for Σ(x − shift) and Σ(x − shift)².
@@ -121,7 +125,7 @@ public static class VoxelStatistics
             s2 = Vector256.Sum(s2a) + Vector256.Sum(s2b);
             count = i;
         }
-        else if (Vector128.IsHardwareAccelerated && values.Length >= Vector128<float>.Count)
+        else if (width >= SimdWidth.Bits128 && values.Length >= Vector128<float>.Count)
         {
             // Lanes: min/max in float; each float vector widens to two double vectors (lower, upper half) that
             // feed two independent accumulator chains for Σ(x − shift) and Σ(x − shift)².
@@ -161,14 +165,14 @@ public static class VoxelStatistics
         return new StatisticsAccumulator(count + tail.Count, Math.Min(min, (float)tail.Min), Math.Max(max, (float)tail.Max), s1 + tail.ShiftedSum, s2 + tail.ShiftedSumOfSquares, shift);
     }
 
-    private static StatisticsAccumulator AccumulateMasked(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask, float shiftF)
+    private static StatisticsAccumulator AccumulateMasked(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask, float shiftF, SimdWidth width)
     {
         double shift = shiftF;
         float min = float.PositiveInfinity, max = float.NegativeInfinity;
         double s1 = 0, s2 = 0;
         long count = 0;
         var i = 0;
-        if (Vector512.IsHardwareAccelerated && values.Length >= Vector512<byte>.Count)
+        if (width >= SimdWidth.Bits512 && values.Length >= Vector512<byte>.Count)
         {
             // One mask vector of bytes covers four float vectors: the bytes widen to uint lanes, and a lane
             // takes part where its mask byte is non-zero. Excluded lanes become +inf/-inf for min/max and the
@@ -221,7 +225,7 @@ public static class VoxelStatistics
             s1 = Vector512.Sum(s1a) + Vector512.Sum(s1b);
             s2 = Vector512.Sum(s2a) + Vector512.Sum(s2b);
         }
-        else if (Vector256.IsHardwareAccelerated && values.Length >= Vector256<byte>.Count)
+        else if (width >= SimdWidth.Bits256 && values.Length >= Vector256<byte>.Count)
         {
             // One mask vector of bytes covers four float vectors: the bytes widen to uint lanes, and a lane
             // takes part where its mask byte is non-zero. Excluded lanes become +inf/-inf for min/max and the
@@ -274,7 +278,7 @@ public static class VoxelStatistics
             s1 = Vector256.Sum(s1a) + Vector256.Sum(s1b);
             s2 = Vector256.Sum(s2a) + Vector256.Sum(s2b);
         }
-        else if (Vector128.IsHardwareAccelerated && values.Length >= Vector128<byte>.Count)
+        else if (width >= SimdWidth.Bits128 && values.Length >= Vector128<byte>.Count)
         {
             // One mask vector of bytes covers four float vectors: the bytes widen to uint lanes, and a lane
             // takes part where its mask byte is non-zero. Excluded lanes become +inf/-inf for min/max and the
@@ -333,7 +337,7 @@ public static class VoxelStatistics
         return new StatisticsAccumulator(count + tail.Count, Math.Min(min, (float)tail.Min), Math.Max(max, (float)tail.Max), s1 + tail.ShiftedSum, s2 + tail.ShiftedSumOfSquares, shift);
     }
 
-    /// <summary>Scalar reference of <see cref="Accumulate"/> (empty mask = all voxels).</summary>
+    /// <summary>Scalar reference of <see cref="Accumulate(ReadOnlySpan{float}, ReadOnlySpan{byte}, float)"/> (empty mask = all voxels).</summary>
     internal static StatisticsAccumulator Scalar(ReadOnlySpan<float> values, ReadOnlySpan<byte> mask, float shiftF)
     {
         double shift = shiftF;

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using BmeQuant.Imaging.Kernels;
 
 namespace BmeQuant.Imaging.Thresholding;
 
@@ -102,8 +103,14 @@ public static class Threshold
             throw new ArgumentException($"Destination holds {destination.Length} voxels; the source {source.Length}.", nameof(destination));
         }
 
+        Run(source, destination, lower, upper, kind, SimdPaths.Widest);
+    }
+
+    /// <summary>Body of <see cref="Run(ReadOnlySpan{float}, Span{byte}, float, float, Kind)"/> using vectors up to <paramref name="width"/> (lengths checked by the caller).</summary>
+    internal static void Run(ReadOnlySpan<float> source, Span<byte> destination, float lower, float upper, Kind kind, SimdWidth width)
+    {
         var i = 0;
-        if (Vector512.IsHardwareAccelerated && source.Length >= 4 * Vector512<float>.Count)
+        if (width >= SimdWidth.Bits512 && source.Length >= 4 * Vector512<float>.Count)
         {
             // Four float compares (all-ones int lanes) narrow int → short → byte into one byte vector; & 1 gives 0/1.
             var lo = Vector512.Create(lower);
@@ -124,7 +131,7 @@ public static class Threshold
                 (Vector512.Narrow(s01, s23).AsByte() & one).StoreUnsafe(ref dst, (nuint)i);
             }
         }
-        else if (Vector256.IsHardwareAccelerated && source.Length >= 4 * Vector256<float>.Count)
+        else if (width >= SimdWidth.Bits256 && source.Length >= 4 * Vector256<float>.Count)
         {
             // Four float compares (all-ones int lanes) narrow int → short → byte into one byte vector; & 1 gives 0/1.
             var lo = Vector256.Create(lower);
@@ -143,7 +150,7 @@ public static class Threshold
                 (Pack(c0.AsInt32(), c1.AsInt32(), c2.AsInt32(), c3.AsInt32()) & one).StoreUnsafe(ref dst, (nuint)i);
             }
         }
-        else if (Vector128.IsHardwareAccelerated && source.Length >= 4 * Vector128<float>.Count)
+        else if (width >= SimdWidth.Bits128 && source.Length >= 4 * Vector128<float>.Count)
         {
             // Four float compares (all-ones int lanes) narrow int → short → byte into one byte vector; & 1 gives 0/1.
             var lo = Vector128.Create(lower);

@@ -18,15 +18,15 @@ public class VoxelConvertPropertyTests
         (4, Gen.Float[-2000f, 2000f]),
         (1, Gen.OneOf(0f, -0f, -1024f, 1e-40f, -float.MaxValue, float.NegativeInfinity, float.NaN)));
 
-    private static readonly Gen<ushort> s_ushort = Gen.Frequency(
+    internal static readonly Gen<ushort> s_ushort = Gen.Frequency(
         (3, Gen.UShort),
         (1, Gen.OneOf<ushort>(0, 1, 4095, 32767, 32768, 65534, 65535)));
 
-    private static readonly Gen<short> s_short = Gen.Frequency(
+    internal static readonly Gen<short> s_short = Gen.Frequency(
         (3, Gen.Short),
         (1, Gen.OneOf<short>(short.MinValue, -32767, -1, 0, 1, short.MaxValue)));
 
-    private static readonly Gen<byte> s_byte = Gen.Frequency((3, Gen.Byte), (1, Gen.OneOf<byte>(0, 1, 127, 128, 255)));
+    internal static readonly Gen<byte> s_byte = Gen.Frequency((3, Gen.Byte), (1, Gen.OneOf<byte>(0, 1, 127, 128, 255)));
 
     // The documented rule: a float multiply, then a float add (no fused multiply-add).
     private static float Reference(float x, float slope, float intercept)
@@ -35,7 +35,7 @@ public class VoxelConvertPropertyTests
         return product + intercept;
     }
 
-    private static void CheckConversion<T>(Gen<T> element, Func<T, float> widen, Action<ReadOnlyMemory<T>, Memory<float>, float, float> convert)
+    internal static void CheckConversion<T>(Gen<T> element, Func<T, float> widen, Action<ReadOnlyMemory<T>, Memory<float>, float, float> convert)
         where T : unmanaged
     {
         foreach (var length in PropertyCheck.Lengths)
@@ -183,7 +183,8 @@ public class VoxelStatisticsPropertyTests
         Assert.True(Math.Abs(expected - actual) <= tolerance, $"{what}: expected {expected:R}, got {actual:R} (tolerance {tolerance:R})");
     }
 
-    private static void CheckAccumulate(Gen<float> element, bool masked, Gen<float> shifts)
+    /// <summary>Checks <see cref="VoxelStatistics.Accumulate(ReadOnlySpan{float}, ReadOnlySpan{byte}, float)"/> (or, given a width, its body at that width) against the reference.</summary>
+    internal static void CheckAccumulate(Gen<float> element, bool masked, Gen<float> shifts, SimdWidth? width = null)
     {
         foreach (var length in PropertyCheck.Lengths)
         {
@@ -196,8 +197,8 @@ public class VoxelStatisticsPropertyTests
                     var ((buffer, offset), mask, shift) = t;
                     var values = buffer.AsSpan(offset, length);
                     var e = Reference(values, mask, shift);
-                    var a = VoxelStatistics.Accumulate(values, mask, shift);
-                    var what = $"length {length}, offset {offset}, masked {masked}, shift {shift:R}";
+                    var a = width is { } w ? VoxelStatistics.Accumulate(values, mask, shift, w) : VoxelStatistics.Accumulate(values, mask, shift);
+                    var what = $"length {length}, offset {offset}, masked {masked}, shift {shift:R}, width {width?.ToString() ?? "widest"}";
                     Assert.Equal(e.Count, a.Count);
                     Assert.True(PropertyCheck.SameFloat(e.Min, (float)a.Min), $"{what}: min expected {e.Min:R}, got {a.Min:R}");
                     Assert.True(PropertyCheck.SameFloat(e.Max, (float)a.Max), $"{what}: max expected {e.Max:R}, got {a.Max:R}");
@@ -209,7 +210,7 @@ public class VoxelStatisticsPropertyTests
         }
     }
 
-    private static readonly Gen<float> s_shift = Gen.Frequency((3, Gen.Float[-500f, 500f]), (1, Gen.OneOf(0f, -0f, 1e30f, -float.MaxValue)));
+    internal static readonly Gen<float> s_shift = Gen.Frequency((3, Gen.Float[-500f, 500f]), (1, Gen.OneOf(0f, -0f, 1e30f, -float.MaxValue)));
 
     [Fact]
     public void Accumulate_Unmasked_AllLengthsOffsetsAndSpecialValues_MatchScalarReference() =>
@@ -290,10 +291,13 @@ public class VoxelStatisticsPropertyTests
 /// <summary>Property tests of <see cref="Threshold"/> against a scalar reference written here.</summary>
 public class ThresholdPropertyTests
 {
-    private static readonly Gen<float> s_level = Gen.Frequency((3, Gen.Float[-1000f, 1000f]), (1, Gen.OneOf<float>(PropertyCheck.SpecialFloats)));
+    internal static readonly Gen<float> s_level = Gen.Frequency((3, Gen.Float[-1000f, 1000f]), (1, Gen.OneOf<float>(PropertyCheck.SpecialFloats)));
 
     [Fact]
-    public void AboveAtLeastBand_AllLengthsOffsetsAndSpecialValues_MatchScalarComparisons()
+    public void AboveAtLeastBand_AllLengthsOffsetsAndSpecialValues_MatchScalarComparisons() => CheckAboveAtLeastBand(width: null);
+
+    /// <summary>Checks the three thresholds (or, given a width, their body at that width) against scalar comparisons.</summary>
+    internal static void CheckAboveAtLeastBand(SimdWidth? width)
     {
         foreach (var length in PropertyCheck.Lengths)
         {
@@ -308,13 +312,23 @@ public class ThresholdPropertyTests
                     var atLeast = new byte[length + 1];
                     var band = new byte[length + 1];
                     above[length] = atLeast[length] = band[length] = 9;
-                    Threshold.Above(values, lower, above);
-                    Threshold.AtLeast(values, lower, atLeast);
-                    Threshold.Band(values, lower, upper, band);
+                    if (width is { } w)
+                    {
+                        Threshold.Run(values, above, lower, float.NaN, Threshold.Kind.Above, w);
+                        Threshold.Run(values, atLeast, lower, float.NaN, Threshold.Kind.AtLeast, w);
+                        Threshold.Run(values, band, lower, upper, Threshold.Kind.Band, w);
+                    }
+                    else
+                    {
+                        Threshold.Above(values, lower, above);
+                        Threshold.AtLeast(values, lower, atLeast);
+                        Threshold.Band(values, lower, upper, band);
+                    }
+
                     for (var n = 0; n < length; n++)
                     {
                         var x = values[n];
-                        var what = $"length {length}, offset {offset}, index {n}, x {x:R}, lower {lower:R}, upper {upper:R}";
+                        var what = $"length {length}, offset {offset}, index {n}, x {x:R}, lower {lower:R}, upper {upper:R}, width {width?.ToString() ?? "widest"}";
                         Assert.True(above[n] == (x > lower ? 1 : 0), what + " (above)");
                         Assert.True(atLeast[n] == (x >= lower ? 1 : 0), what + " (at least)");
                         Assert.True(band[n] == (x >= lower && x <= upper ? 1 : 0), what + " (band)");
