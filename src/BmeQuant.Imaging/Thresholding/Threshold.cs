@@ -103,73 +103,42 @@ public static class Threshold
             throw new ArgumentException($"Destination holds {destination.Length} voxels; the source {source.Length}.", nameof(destination));
         }
 
-        Run(source, destination, lower, upper, kind, SimdPaths.Widest);
+        var i = 0;
+        if (Vector512.IsHardwareAccelerated && source.Length >= 4 * Vector512<float>.Count)
+        {
+            i = Run512(source, destination, lower, upper, kind);
+        }
+        else if (Vector256.IsHardwareAccelerated && source.Length >= 4 * Vector256<float>.Count)
+        {
+            i = Run256(source, destination, lower, upper, kind);
+        }
+        else if (Vector128.IsHardwareAccelerated && source.Length >= 4 * Vector128<float>.Count)
+        {
+            i = Run128(source, destination, lower, upper, kind);
+        }
+
+        // Scalar tail.
+        RunScalar(source[i..], destination[i..], lower, upper, kind);
     }
 
-    /// <summary>Body of <see cref="Run(ReadOnlySpan{float}, Span{byte}, float, float, Kind)"/> using vectors up to <paramref name="width"/> (lengths checked by the caller).</summary>
+    /// <summary>
+    /// <see cref="Run(ReadOnlySpan{float}, Span{byte}, float, float, Kind)"/> with vectors up to <paramref name="width"/> (lengths checked by the
+    /// caller): lets tests run bodies this machine does not accelerate. Same bodies and fallbacks as the production method.
+    /// </summary>
     internal static void Run(ReadOnlySpan<float> source, Span<byte> destination, float lower, float upper, Kind kind, SimdWidth width)
     {
         var i = 0;
         if (width >= SimdWidth.Bits512 && source.Length >= 4 * Vector512<float>.Count)
         {
-            // Four float compares (all-ones int lanes) narrow int → short → byte into one byte vector; & 1 gives 0/1.
-            var lo = Vector512.Create(lower);
-            var hi = Vector512.Create(upper);
-            var one = Vector512.Create((byte)1);
-            var n = Vector512<float>.Count;
-            ref var src = ref MemoryMarshal.GetReference(source);
-            ref var dst = ref MemoryMarshal.GetReference(destination);
-            var last = source.Length - (4 * n);
-            for (; i <= last; i += 4 * n)
-            {
-                var c0 = Test(Vector512.LoadUnsafe(ref src, (nuint)i), lo, hi, kind);
-                var c1 = Test(Vector512.LoadUnsafe(ref src, (nuint)(i + n)), lo, hi, kind);
-                var c2 = Test(Vector512.LoadUnsafe(ref src, (nuint)(i + (2 * n))), lo, hi, kind);
-                var c3 = Test(Vector512.LoadUnsafe(ref src, (nuint)(i + (3 * n))), lo, hi, kind);
-                var s01 = Vector512.Narrow(c0.AsInt32(), c1.AsInt32());
-                var s23 = Vector512.Narrow(c2.AsInt32(), c3.AsInt32());
-                (Vector512.Narrow(s01, s23).AsByte() & one).StoreUnsafe(ref dst, (nuint)i);
-            }
+            i = Run512(source, destination, lower, upper, kind);
         }
         else if (width >= SimdWidth.Bits256 && source.Length >= 4 * Vector256<float>.Count)
         {
-            // Four float compares (all-ones int lanes) narrow int → short → byte into one byte vector; & 1 gives 0/1.
-            var lo = Vector256.Create(lower);
-            var hi = Vector256.Create(upper);
-            var one = Vector256.Create((byte)1);
-            var n = Vector256<float>.Count;
-            ref var src = ref MemoryMarshal.GetReference(source);
-            ref var dst = ref MemoryMarshal.GetReference(destination);
-            var last = source.Length - (4 * n);
-            for (; i <= last; i += 4 * n)
-            {
-                var c0 = Test(Vector256.LoadUnsafe(ref src, (nuint)i), lo, hi, kind);
-                var c1 = Test(Vector256.LoadUnsafe(ref src, (nuint)(i + n)), lo, hi, kind);
-                var c2 = Test(Vector256.LoadUnsafe(ref src, (nuint)(i + (2 * n))), lo, hi, kind);
-                var c3 = Test(Vector256.LoadUnsafe(ref src, (nuint)(i + (3 * n))), lo, hi, kind);
-                (Pack(c0.AsInt32(), c1.AsInt32(), c2.AsInt32(), c3.AsInt32()) & one).StoreUnsafe(ref dst, (nuint)i);
-            }
+            i = Run256(source, destination, lower, upper, kind);
         }
         else if (width >= SimdWidth.Bits128 && source.Length >= 4 * Vector128<float>.Count)
         {
-            // Four float compares (all-ones int lanes) narrow int → short → byte into one byte vector; & 1 gives 0/1.
-            var lo = Vector128.Create(lower);
-            var hi = Vector128.Create(upper);
-            var one = Vector128.Create((byte)1);
-            var n = Vector128<float>.Count;
-            ref var src = ref MemoryMarshal.GetReference(source);
-            ref var dst = ref MemoryMarshal.GetReference(destination);
-            var last = source.Length - (4 * n);
-            for (; i <= last; i += 4 * n)
-            {
-                var c0 = Test(Vector128.LoadUnsafe(ref src, (nuint)i), lo, hi, kind);
-                var c1 = Test(Vector128.LoadUnsafe(ref src, (nuint)(i + n)), lo, hi, kind);
-                var c2 = Test(Vector128.LoadUnsafe(ref src, (nuint)(i + (2 * n))), lo, hi, kind);
-                var c3 = Test(Vector128.LoadUnsafe(ref src, (nuint)(i + (3 * n))), lo, hi, kind);
-                var s01 = Vector128.Narrow(c0.AsInt32(), c1.AsInt32());
-                var s23 = Vector128.Narrow(c2.AsInt32(), c3.AsInt32());
-                (Vector128.Narrow(s01, s23).AsByte() & one).StoreUnsafe(ref dst, (nuint)i);
-            }
+            i = Run128(source, destination, lower, upper, kind);
         }
 
         // Scalar tail.
@@ -234,4 +203,86 @@ public static class Threshold
         Kind.AtLeast => Vector128.GreaterThanOrEqual(x, lo),
         _ => Vector128.GreaterThanOrEqual(x, lo) & Vector128.LessThanOrEqual(x, hi),
     };
+
+    /// <summary>The Vector512 body: processes whole vectors from the start and returns the number of elements done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Run512(ReadOnlySpan<float> source, Span<byte> destination, float lower, float upper, Kind kind)
+    {
+        var i = 0;
+
+        // Four float compares (all-ones int lanes) narrow int → short → byte into one byte vector; & 1 gives 0/1.
+        var lo = Vector512.Create(lower);
+        var hi = Vector512.Create(upper);
+        var one = Vector512.Create((byte)1);
+        var n = Vector512<float>.Count;
+        ref var src = ref MemoryMarshal.GetReference(source);
+        ref var dst = ref MemoryMarshal.GetReference(destination);
+        var last = source.Length - (4 * n);
+        for (; i <= last; i += 4 * n)
+        {
+            var c0 = Test(Vector512.LoadUnsafe(ref src, (nuint)i), lo, hi, kind);
+            var c1 = Test(Vector512.LoadUnsafe(ref src, (nuint)(i + n)), lo, hi, kind);
+            var c2 = Test(Vector512.LoadUnsafe(ref src, (nuint)(i + (2 * n))), lo, hi, kind);
+            var c3 = Test(Vector512.LoadUnsafe(ref src, (nuint)(i + (3 * n))), lo, hi, kind);
+            var s01 = Vector512.Narrow(c0.AsInt32(), c1.AsInt32());
+            var s23 = Vector512.Narrow(c2.AsInt32(), c3.AsInt32());
+            (Vector512.Narrow(s01, s23).AsByte() & one).StoreUnsafe(ref dst, (nuint)i);
+        }
+
+        return i;
+    }
+
+    /// <summary>The Vector256 body: processes whole vectors from the start and returns the number of elements done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Run256(ReadOnlySpan<float> source, Span<byte> destination, float lower, float upper, Kind kind)
+    {
+        var i = 0;
+
+        // Four float compares (all-ones int lanes) narrow int → short → byte into one byte vector; & 1 gives 0/1.
+        var lo = Vector256.Create(lower);
+        var hi = Vector256.Create(upper);
+        var one = Vector256.Create((byte)1);
+        var n = Vector256<float>.Count;
+        ref var src = ref MemoryMarshal.GetReference(source);
+        ref var dst = ref MemoryMarshal.GetReference(destination);
+        var last = source.Length - (4 * n);
+        for (; i <= last; i += 4 * n)
+        {
+            var c0 = Test(Vector256.LoadUnsafe(ref src, (nuint)i), lo, hi, kind);
+            var c1 = Test(Vector256.LoadUnsafe(ref src, (nuint)(i + n)), lo, hi, kind);
+            var c2 = Test(Vector256.LoadUnsafe(ref src, (nuint)(i + (2 * n))), lo, hi, kind);
+            var c3 = Test(Vector256.LoadUnsafe(ref src, (nuint)(i + (3 * n))), lo, hi, kind);
+            (Pack(c0.AsInt32(), c1.AsInt32(), c2.AsInt32(), c3.AsInt32()) & one).StoreUnsafe(ref dst, (nuint)i);
+        }
+
+        return i;
+    }
+
+    /// <summary>The Vector128 body: processes whole vectors from the start and returns the number of elements done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Run128(ReadOnlySpan<float> source, Span<byte> destination, float lower, float upper, Kind kind)
+    {
+        var i = 0;
+
+        // Four float compares (all-ones int lanes) narrow int → short → byte into one byte vector; & 1 gives 0/1.
+        var lo = Vector128.Create(lower);
+        var hi = Vector128.Create(upper);
+        var one = Vector128.Create((byte)1);
+        var n = Vector128<float>.Count;
+        ref var src = ref MemoryMarshal.GetReference(source);
+        ref var dst = ref MemoryMarshal.GetReference(destination);
+        var last = source.Length - (4 * n);
+        for (; i <= last; i += 4 * n)
+        {
+            var c0 = Test(Vector128.LoadUnsafe(ref src, (nuint)i), lo, hi, kind);
+            var c1 = Test(Vector128.LoadUnsafe(ref src, (nuint)(i + n)), lo, hi, kind);
+            var c2 = Test(Vector128.LoadUnsafe(ref src, (nuint)(i + (2 * n))), lo, hi, kind);
+            var c3 = Test(Vector128.LoadUnsafe(ref src, (nuint)(i + (3 * n))), lo, hi, kind);
+            var s01 = Vector128.Narrow(c0.AsInt32(), c1.AsInt32());
+            var s23 = Vector128.Narrow(c2.AsInt32(), c3.AsInt32());
+            (Vector128.Narrow(s01, s23).AsByte() & one).StoreUnsafe(ref dst, (nuint)i);
+        }
+
+        return i;
+    }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using BmeQuant.Imaging.Kernels;
 using BmeQuant.Imaging.Thresholding;
 
@@ -80,16 +79,5 @@ public class SimdWidthPropertyTests
             Assert.Equal(0, outside.Min);
             Assert.Equal(1, outside.Max);
         }
-    }
-
-    [Fact]
-    public void Widest_IsTheWidestAcceleratedWidth()
-    {
-        var expected = Vector512.IsHardwareAccelerated ? SimdWidth.Bits512
-            : Vector256.IsHardwareAccelerated ? SimdWidth.Bits256
-            : Vector128.IsHardwareAccelerated ? SimdWidth.Bits128
-            : SimdWidth.Scalar;
-        Assert.Equal(expected, SimdPaths.Widest);
-        Assert.True(Enum.IsDefined(SimdPaths.Widest));
     }
 }
