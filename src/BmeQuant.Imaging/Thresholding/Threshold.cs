@@ -177,8 +177,13 @@ public static class Threshold
             return Avx2.PermuteVar8x32(bytes, Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7)).AsByte();
         }
 
-        return Vector256.Narrow(Vector256.Narrow(c0, c1), Vector256.Narrow(c2, c3)).AsByte();
+        return PackPortable(c0, c1, c2, c3);
     }
+
+    /// <summary>The portable narrowing of <see cref="Pack"/> (runs where AVX2 is absent; tests compare it with the AVX2 packs).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<byte> PackPortable(Vector256<int> c0, Vector256<int> c1, Vector256<int> c2, Vector256<int> c3) =>
+        Vector256.Narrow(Vector256.Narrow(c0, c1), Vector256.Narrow(c2, c3)).AsByte();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Test(Vector512<float> x, Vector512<float> lo, Vector512<float> hi, Kind kind) => kind switch

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using BmeQuant.Imaging.Kernels;
 using BmeQuant.Imaging.Thresholding;
 
@@ -78,6 +79,37 @@ public class SimdWidthPropertyTests
             Assert.Equal(length - 1, outside.Count);
             Assert.Equal(0, outside.Min);
             Assert.Equal(1, outside.Max);
+        }
+    }
+
+    [Fact]
+    public void Pack_AllOnesOrZeroLanes_Avx2AndPortableGiveElementOrder()
+    {
+        // Threshold's 256-bit body packs four compare results with AVX2 packs and a permute; the portable narrowing
+        // runs only without AVX2 (never on this machine through the kernel). Both must give the lanes in element order.
+        var rng = new Random(20261130);
+        var lanes = new int[32];
+        for (var trial = 0; trial < 200; trial++)
+        {
+            for (var n = 0; n < lanes.Length; n++)
+            {
+                lanes[n] = rng.Next(2) == 0 ? 0 : -1;
+            }
+
+            var c = new Vector256<int>[4];
+            for (var v = 0; v < 4; v++)
+            {
+                c[v] = Vector256.Create(lanes.AsSpan(8 * v, 8));
+            }
+
+            var packed = Threshold.Pack(c[0], c[1], c[2], c[3]);
+            var portable = Threshold.PackPortable(c[0], c[1], c[2], c[3]);
+            for (var n = 0; n < lanes.Length; n++)
+            {
+                var expected = (byte)lanes[n];
+                Assert.True(packed.GetElement(n) == expected, $"trial {trial}, lane {n}: AVX2 pack {packed.GetElement(n)}, expected {expected}");
+                Assert.True(portable.GetElement(n) == expected, $"trial {trial}, lane {n}: portable {portable.GetElement(n)}, expected {expected}");
+            }
         }
     }
 }
