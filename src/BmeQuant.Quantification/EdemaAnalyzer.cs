@@ -172,19 +172,29 @@ public static class EdemaAnalyzer
         stages.Next("edema");
         var full = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, rule.FluidThreshold, muscleLevels, FreeWaterEstimator.EstimateT1(fluid, t1, shell, muscleLevels));
         var edgeLevel = options.MinimumEdemaFraction > 0 ? full.SignalAt(options.MinimumEdemaFraction, reference.FluidMedian) : double.NaN;
-        var support = new Volume<byte>(grid);
+
+        // Lesions and the rim filter run on the bones' box with a voxel's margin (raw decisions are 0 outside the bones;
+        // the result is the whole grid's): about half the grid on a knee.
+        var box = EdemaSegmenter.WorkBox(bones.Union);
+        var boxFluid = box.Crop(fluid);
+        var boxT1 = t1 is null ? null : box.Crop(t1);
+        var boxBones = box.Crop(bones.Union);
+        var boxDepth = box.Crop(bones.SurfaceDepthMm);
+        var boxSupport = new Volume<byte>(boxFluid.Geometry);
         Volume<byte> Segment(Volume<byte> r, double threshold, Volume<byte>? s = null, List<string>? n = null) =>
-            DemarcationRimFilter.Apply(EdemaSegmenter.Clean(r, fluid, bones.Union, reference, muscle, threshold / rule.FluidThreshold, options, edgeLevel, s), s, fluid, t1, bones, reference, n);
+            DemarcationRimFilter.Apply(EdemaSegmenter.Clean(box.Crop(r), boxFluid, boxBones, reference, muscle, threshold / rule.FluidThreshold, options, edgeLevel, s), s, boxFluid, boxT1, boxBones, boxDepth, reference, n);
 
         // The segmentations at the threshold ∓ the sensitivity fraction run beside the main one.
         Volume<byte> edema = null!, lower = null!, higher = null!;
         var edemaNotes = new List<string>();
         Concurrent.Run(
             options.MaxDegreeOfParallelism,
-            () => edema = Segment(raw, rule.FluidThreshold, support, edemaNotes),
+            () => edema = Segment(raw, rule.FluidThreshold, boxSupport, edemaNotes),
             () => lower = Segment(rawLower, lowerT),
             () => higher = Segment(rawHigher, higherT));
         notes.AddRange(edemaNotes);
+        edema = EdemaSegmenter.PasteBox(box, edema, grid);
+        var support = EdemaSegmenter.PasteBox(box, boxSupport, grid);
         var fraction = EdemaFraction.Map(fluid, edema, support, full, reference.FluidMedian);
         var voxelMm3 = grid.VoxelVolumeMm3;
         var sensitivity = new ThresholdSensitivity(

@@ -1,9 +1,13 @@
 using BmeQuant.Imaging;
 using BmeQuant.Quantification.Internal;
+using BmeQuant.Quantification.Internal.Edema;
 
 namespace BmeQuant.Quantification.Tests;
 
-/// <summary>The raw decision and the boundary-chain join of <see cref="EdemaSegmenter"/> on hand-built rows of voxels.</summary>
+/// <summary>
+/// The raw decision and the boundary-chain join of <see cref="EdemaSegmenter"/> on hand-built rows of voxels; lesions
+/// and the rim filter on the bones' work box are the whole grid's.
+/// </summary>
 public class EdemaSegmenterTests
 {
     // One row of 20 voxels, 1 mm apart in x: a lesion on voxels 0-1, boundary voxels above threshold on 2-12.
@@ -159,5 +163,76 @@ public class EdemaSegmenterTests
         var raw = EdemaSegmenter.Threshold(fluid, t1, bones, new Volume<byte>(g), depth, reference, rule, rule.FluidThreshold, options);
         Assert.Equal(expected, raw.Data[0]);
         Assert.Equal(0, raw.Data[1]);
+    }
+
+    [Fact]
+    public void CleanAndRimFilter_OnWorkBox_SameAsOnWholeGrid()
+    {
+        // A bone (cylinder, slices 0-7 of 10: the box is clamped at the grid's first slice) on an anisotropic grid with
+        // noise above threshold here and there, two edematous spheres (one with an enclosed normal voxel: a hole to
+        // fill) and a thin ring walling off fatty marrow (a demarcation rim the filter removes).
+        var g = new ImageGeometry(72, 64, 10, new Vector3D(0.8, 0.8, 2.5), Vector3D.Zero);
+        var labels = new Volume<int>(g);
+        var fluid = new Volume<float>(g);
+        var t1 = new Volume<float>(g);
+        var random = new Random(61);
+        for (var k = 0; k < 8; k++)
+        {
+            for (var j = 0; j < g.SizeY; j++)
+            {
+                for (var i = 0; i < g.SizeX; i++)
+                {
+                    var at = (int)g.Offset(i, j, k);
+                    var r = 0.8 * Math.Sqrt(((i - 40) * (i - 40)) + ((j - 30) * (j - 30)));
+                    if (r >= 20)
+                    {
+                        continue;
+                    }
+
+                    labels.Data[at] = 1;
+                    var noise = (float)(15 * ((random.NextDouble() + random.NextDouble() + random.NextDouble()) - 1.5) * 2);
+                    var ring = r >= 8 && r < 9.6;
+                    var sphere = Distance(i, j, k, 21, 30, 4) < 3.5 || Distance(i, j, k, 40, 49, 3) < 3;
+                    var hole = i == 21 && j == 30 && k == 4;
+                    var edema = (ring || sphere) && !hole;
+                    fluid.Data[at] = (edema ? 600 : 100) + noise;
+                    t1.Data[at] = (edema ? 450 : 1000) + noise;
+                }
+            }
+        }
+
+        var bones = BoneGeometry.Compute(labels, [1], AnalysisOptions.Default, TestContext.Current.CancellationToken);
+        var normal = new Volume<byte>(g);
+        for (var i = 0; i < normal.Length; i++)
+        {
+            normal.Data[i] = (byte)(labels.Data[i] != 0 && fluid.Data[i] < 300 ? 1 : 0);
+        }
+
+        var options = AnalysisOptions.Default;
+        var reference = new ReferenceStats("estimated", normal, MaskedSample.From(fluid.Data, normal.Data), 100, 90, 110, 15, 1000, 20);
+        var rule = ThresholdRule.Create(options, reference, hasT1: true);
+        var raw = EdemaSegmenter.Threshold(fluid, t1, bones.Union, EdemaSegmenter.BoundaryLayer(labels), bones.SurfaceDepthMm, reference, rule, rule.FluidThreshold, options);
+
+        var support = new Volume<byte>(g);
+        var notes = new List<string>();
+        var mask = DemarcationRimFilter.Apply(EdemaSegmenter.Clean(raw, fluid, bones.Union, reference, 300, 1, options, double.NaN, support), support, fluid, t1, bones, reference, notes);
+
+        var box = EdemaSegmenter.WorkBox(bones.Union);
+        var boxFluid = box.Crop(fluid);
+        var boxBones = box.Crop(bones.Union);
+        var boxSupport = new Volume<byte>(boxFluid.Geometry);
+        var boxNotes = new List<string>();
+        var boxMask = DemarcationRimFilter.Apply(EdemaSegmenter.Clean(box.Crop(raw), boxFluid, boxBones, reference, 300, 1, options, double.NaN, boxSupport), boxSupport, boxFluid, box.Crop(t1), boxBones, box.Crop(bones.SurfaceDepthMm), reference, boxNotes);
+
+        Assert.Equal(new Internal.Bones.VoxelBox(15, 5, 0, 65, 55, 8), box);
+        Assert.True(EdemaAnalyzer.Count(mask) > 100);
+        Assert.Single(notes);
+        Assert.True(EdemaAnalyzer.Count(support) > EdemaAnalyzer.Count(mask) / 2);
+        Assert.Equal(mask.Data, EdemaSegmenter.PasteBox(box, boxMask, g).Data);
+        Assert.Equal(support.Data, EdemaSegmenter.PasteBox(box, boxSupport, g).Data);
+        Assert.Equal(notes, boxNotes);
+
+        static double Distance(int i, int j, int k, int ci, int cj, int ck) =>
+            Math.Sqrt((0.64 * (((i - ci) * (i - ci)) + ((j - cj) * (j - cj)))) + (6.25 * (k - ck) * (k - ck)));
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using BmeQuant.Imaging;
 using BmeQuant.Imaging.Filters;
+using BmeQuant.Quantification.Internal.Bones;
 
 namespace BmeQuant.Quantification.Internal;
 
@@ -117,6 +118,46 @@ internal static class EdemaSegmenter
         var h = (sorted.Count - 1) * p;
         var lo = (int)Math.Floor(h);
         return sorted[lo] + ((h - lo) * (sorted[Math.Min(lo + 1, sorted.Count - 1)] - sorted[lo]));
+    }
+
+    /// <summary>
+    /// The box in which <see cref="Clean"/> and the demarcation-rim filter run: the bones' bounding box grown by one voxel
+    /// on every side (clamped to the grid), or the whole grid when there is no bone. Raw decisions, lesions and support
+    /// lie within the bones, so outside the box everything is background; the margin of background voxels keeps the
+    /// edge effects of the whole grid (hole filling's open edge, the distance transform's nearest background voxel):
+    /// the cropped result pasted back (<see cref="PasteBox"/>) is the whole grid's, voxel for voxel.
+    /// </summary>
+    internal static VoxelBox WorkBox(Volume<byte> bones)
+    {
+        var g = bones.Geometry;
+        if (VoxelBox.OfMask(bones) is not { } b)
+        {
+            return new VoxelBox(0, 0, 0, g.SizeX - 1, g.SizeY - 1, g.SizeZ - 1);
+        }
+
+        return new VoxelBox(
+            Math.Max(0, b.MinX - 1),
+            Math.Max(0, b.MinY - 1),
+            Math.Max(0, b.MinZ - 1),
+            Math.Min(g.SizeX - 1, b.MaxX + 1),
+            Math.Min(g.SizeY - 1, b.MaxY + 1),
+            Math.Min(g.SizeZ - 1, b.MaxZ + 1));
+    }
+
+    /// <summary>A volume on <paramref name="grid"/>, 0 outside <paramref name="box"/>, holding <paramref name="cropped"/> (the box's content) inside it.</summary>
+    internal static Volume<byte> PasteBox(VoxelBox box, Volume<byte> cropped, ImageGeometry grid)
+    {
+        var output = new Volume<byte>(grid);
+        var nx = box.SizeX;
+        for (var k = 0; k < box.SizeZ; k++)
+        {
+            for (var j = 0; j < box.SizeY; j++)
+            {
+                cropped.Data.AsSpan(nx * (j + (box.SizeY * k)), nx).CopyTo(output.Data.AsSpan(box.FullIndex(grid, 0, j, k), nx));
+            }
+        }
+
+        return output;
     }
 
     /// <summary>1 on bone voxels with a face neighbour outside their own bone (or on the volume's edge).</summary>
@@ -294,7 +335,9 @@ internal static class EdemaSegmenter
             }
         }
 
-        var kept = new Volume<byte>(g);
+        // The interior mask's buffer is reused for the kept voxels and then for the holes (one byte buffer per pass).
+        var kept = interior;
+        Array.Clear(kept.Data);
         var levelMap = new float[lab.Length];
         for (var i = 0; i < lab.Length; i++)
         {
@@ -329,13 +372,19 @@ internal static class EdemaSegmenter
         if (options.FillHolesUpToMm3 > 0)
         {
             var filled = HoleFilling.FillPerSlice(mask);
-            var holes = new Volume<byte>(mask.Geometry);
+            var holes = kept;
             var h = holes.Data;
             var fd = filled.Data;
             var b = bones.Data;
             for (var i = 0; i < h.Length; i++)
             {
                 h[i] = (byte)(fd[i] != 0 && m[i] == 0 && b[i] != 0 ? 1 : 0);
+            }
+
+            if (h.AsSpan().IndexOfAnyExcept((byte)0) < 0)
+            {
+                // No hole: nothing to label.
+                return mask;
             }
 
             var labels = ConnectedComponents.Label(holes, Connectivity.Face6);

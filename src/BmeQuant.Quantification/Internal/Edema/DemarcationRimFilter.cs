@@ -66,9 +66,17 @@ internal static class DemarcationRimFilter
     /// support voxels connected to a rim and to no kept lesion); returns <paramref name="mask"/>. When
     /// <paramref name="notes"/> is given, a note says what was left out.
     /// </summary>
-    public static Volume<byte> Apply(Volume<byte> mask, Volume<byte>? support, Volume<float> fluid, Volume<float>? t1, BoneGeometry bones, ReferenceStats reference, List<string>? notes = null)
+    public static Volume<byte> Apply(Volume<byte> mask, Volume<byte>? support, Volume<float> fluid, Volume<float>? t1, BoneGeometry bones, ReferenceStats reference, List<string>? notes = null) =>
+        Apply(mask, support, fluid, t1, bones.Union, bones.SurfaceDepthMm, reference, notes);
+
+    /// <summary>
+    /// <see cref="Apply(Volume{byte}, Volume{byte}?, Volume{float}, Volume{float}?, BoneGeometry, ReferenceStats, List{string}?)"/>
+    /// given the bones' union and surface depth (all volumes on one grid: the analysis runs it on a box around the bones
+    /// with a background margin of one voxel, which leaves the result unchanged).
+    /// </summary>
+    public static Volume<byte> Apply(Volume<byte> mask, Volume<byte>? support, Volume<float> fluid, Volume<float>? t1, Volume<byte> union, Volume<float> surfaceDepthMm, ReferenceStats reference, List<string>? notes = null)
     {
-        var rims = Find(mask, fluid, t1, bones, reference, out var lesions);
+        var rims = Find(mask, fluid, t1, union, surfaceDepthMm, reference, out var lesions);
         if (rims.Count == 0)
         {
             return mask;
@@ -106,19 +114,19 @@ internal static class DemarcationRimFilter
     }
 
     /// <summary>The rims among the lesions (26-connected components) of <paramref name="mask"/>, by lesion label.</summary>
-    internal static Dictionary<int, Rim> Find(Volume<byte> mask, Volume<float> fluid, Volume<float>? t1, BoneGeometry bones, ReferenceStats reference, out ComponentLabeling lesions)
+    internal static Dictionary<int, Rim> Find(Volume<byte> mask, Volume<float> fluid, Volume<float>? t1, Volume<byte> bonesUnion, Volume<float> surfaceDepthMm, ReferenceStats reference, out ComponentLabeling lesions)
     {
         lesions = ConnectedComponents.Label(mask, Connectivity.Vertex26);
         var rims = new Dictionary<int, Rim>();
-        if (lesions.Count == 0 || VoxelBox.OfMask(bones.Union) is not { } box)
+        if (lesions.Count == 0 || VoxelBox.OfMask(bonesUnion) is not { } box)
         {
             return rims;
         }
 
         var g = mask.Geometry;
         var lab = lesions.Labels.Data;
-        var union = bones.Union.Data;
-        var depth = bones.SurfaceDepthMm.Data;
+        var union = bonesUnion.Data;
+        var depth = surfaceDepthMm.Data;
         var f = fluid.Data;
         var t = t1?.Data;
         var cut = Math.Max(InteriorDepthMm, 1.01 * Math.Min(g.Spacing.X, g.Spacing.Y));
