@@ -7,7 +7,7 @@
 // Real sacroiliac agreement with the readers, per subject, for one set of analysis options: the table RealSijTests
 // prints (Dice against each outline, their mean, the readers' mutual Dice, ratio, volumes), with the options' knobs
 // taken from the environment so that a variant is one command, and optionally our edema masks written for
-// benchmarks/scripts/realsij_misses.py (where the misses and false voxels lie). Same analysis as
+// benchmarks/scripts/realsij_misses.py (where the misses and false voxels lie). The analysis is
 // ReaderAgreement.Measure (region map binarised to one region, sacroiliac anatomy).
 //
 //   BMEQUANT_REAL_SIJ=../shared/testdata/real-sij dotnet run -c Release --file benchmarks/scripts/realsij_agreement.cs
@@ -71,31 +71,11 @@ return 0;
 
 ReaderAgreementResult Measure(string dir, bool withMasks, string? maskPath)
 {
-    var region = NiftiReader.ReadLabels(Path.Combine(dir, "region.nii.gz"));
-    var labels = region.CreateLike<int>();
-    for (var i = 0; i < labels.Length; i++)
-    {
-        labels.Data[i] = region.Data[i] > 0 ? 1 : 0;
-    }
-
-    var referencePath = Path.Combine(dir, "reference.nii.gz");
-    var input = new StudyInput(NiftiReader.ReadFloat(Path.Combine(dir, "stir.nii.gz")), NiftiReader.ReadFloat(Path.Combine(dir, "t1.nii.gz")))
-    {
-        BoneLabels = labels,
-        LabelNames = new Dictionary<int, string> { [1] = "sacroiliac region" },
-        ReferenceMask = withMasks && File.Exists(referencePath) ? NiftiReader.ReadMask(referencePath) : null,
-        Anatomy = Anatomy.SacroiliacJoint,
-    };
-    var findings = EdemaAnalyzer.Analyze(input, options);
+    var (result, findings) = ReaderAgreement.MeasureWithFindings(dir, options, withMasks, CancellationToken.None);
     if (maskPath is not null)
     {
         NiftiWriter.Write(findings.Masks.Edema, maskPath);
     }
 
-    var outlines = Directory.GetFiles(dir, "edema_*.nii.gz").Order(StringComparer.Ordinal).Select(NiftiReader.ReadMask).ToList();
-    var dice = outlines.Select(o => ReaderAgreement.Dice(findings.Masks.Edema, o)).ToArray();
-    var readerMl = outlines.Average(o => Count(o) * o.Geometry.VoxelVolumeMm3 / 1000);
-    return new ReaderAgreementResult(Path.GetFileName(dir), dice.Average(), ReaderAgreement.ReadersMutualDice(dir, outlines), findings.Total.EdemaVolumeMilliliters, readerMl, dice);
+    return result;
 }
-
-static long Count(Volume<byte> mask) => mask.Data.LongCount(v => v != 0);

@@ -40,7 +40,11 @@ public static class ReaderAgreement
     /// <param name="cancellationToken">Cancels the analysis.</param>
     /// <returns>Dice per reader, their mean, the readers' mutual Dice and the volumes.</returns>
     /// <exception cref="QuantificationException">The folder holds no <c>edema_*.nii.gz</c> outline, or an outline lies on another grid than the analysis.</exception>
-    public static ReaderAgreementResult Measure(string subjectFolder, AnalysisOptions options, bool useReferenceMask, CancellationToken cancellationToken = default)
+    public static ReaderAgreementResult Measure(string subjectFolder, AnalysisOptions options, bool useReferenceMask, CancellationToken cancellationToken = default) =>
+        MeasureWithFindings(subjectFolder, options, useReferenceMask, cancellationToken).Result;
+
+    /// <summary>As <see cref="Measure"/>, also returning the analysis' findings (its masks, for diagnosis scripts).</summary>
+    internal static (ReaderAgreementResult Result, EdemaFindings Findings) MeasureWithFindings(string subjectFolder, AnalysisOptions options, bool useReferenceMask, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subjectFolder);
         ArgumentNullException.ThrowIfNull(options);
@@ -75,7 +79,7 @@ public static class ReaderAgreement
 
         var readerMl = readers.Average(r => Count(r) * r.Geometry.VoxelVolumeMm3 / 1000);
         var subject = Path.GetFileName(Path.TrimEndingDirectorySeparator(subjectFolder));
-        return new ReaderAgreementResult(subject, dice.Average(), ReadersMutualDice(subjectFolder, readers), findings.Total.EdemaVolumeMilliliters, readerMl, dice);
+        return (new ReaderAgreementResult(subject, dice.Average(), ReadersMutualDice(subjectFolder, readers), findings.Total.EdemaVolumeMilliliters, readerMl, dice), findings);
     }
 
     /// <summary>
