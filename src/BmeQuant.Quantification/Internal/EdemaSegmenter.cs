@@ -148,15 +148,7 @@ internal static class EdemaSegmenter
     internal static Volume<byte> PasteBox(VoxelBox box, Volume<byte> cropped, ImageGeometry grid)
     {
         var output = new Volume<byte>(grid);
-        var nx = box.SizeX;
-        for (var k = 0; k < box.SizeZ; k++)
-        {
-            for (var j = 0; j < box.SizeY; j++)
-            {
-                cropped.Data.AsSpan(nx * (j + (box.SizeY * k)), nx).CopyTo(output.Data.AsSpan(box.FullIndex(grid, 0, j, k), nx));
-            }
-        }
-
+        box.PasteInto<byte>(cropped.Data, output);
         return output;
     }
 

@@ -114,16 +114,7 @@ internal static class LowSignalBandDetector
         }
 
         var box = tight.Grow(g, reachMm);
-        var inBox = DistanceTransform.OutsideMm(box.Crop(mask)).Data;
-        var nx = box.SizeX;
-        for (var k = 0; k < box.SizeZ; k++)
-        {
-            for (var j = 0; j < box.SizeY; j++)
-            {
-                inBox.AsSpan(nx * (j + (box.SizeY * k)), nx).CopyTo(output.Data.AsSpan(box.FullIndex(g, 0, j, k), nx));
-            }
-        }
-
+        box.PasteInto<float>(DistanceTransform.OutsideMm(box.Crop(mask)).Data, output);
         return output;
     }
 

@@ -70,6 +70,23 @@ internal readonly record struct VoxelBox(int MinX, int MinY, int MinZ, int MaxX,
         return output;
     }
 
+    /// <summary>
+    /// Copies <paramref name="cropped"/> (the box's content, laid out as <see cref="Crop{T}"/> returns it) into
+    /// <paramref name="target"/> at the box's place; the rest of <paramref name="target"/> is left as it is.
+    /// </summary>
+    public void PasteInto<T>(ReadOnlySpan<T> cropped, Volume<T> target)
+        where T : unmanaged
+    {
+        var nx = SizeX;
+        for (var k = 0; k < SizeZ; k++)
+        {
+            for (var j = 0; j < SizeY; j++)
+            {
+                cropped.Slice(nx * (j + (SizeY * k)), nx).CopyTo(target.Data.AsSpan(FullIndex(target.Geometry, 0, j, k), nx));
+            }
+        }
+    }
+
     /// <summary>Crops a label map into a 0/1 mask of the voxels equal to <paramref name="label"/>.</summary>
     public Volume<byte> CropEquals(Volume<int> labels, int label)
     {
