@@ -130,18 +130,7 @@ internal static class EdemaSegmenter
     internal static VoxelBox WorkBox(Volume<byte> bones)
     {
         var g = bones.Geometry;
-        if (VoxelBox.OfMask(bones) is not { } b)
-        {
-            return new VoxelBox(0, 0, 0, g.SizeX - 1, g.SizeY - 1, g.SizeZ - 1);
-        }
-
-        return new VoxelBox(
-            Math.Max(0, b.MinX - 1),
-            Math.Max(0, b.MinY - 1),
-            Math.Max(0, b.MinZ - 1),
-            Math.Min(g.SizeX - 1, b.MaxX + 1),
-            Math.Min(g.SizeY - 1, b.MaxY + 1),
-            Math.Min(g.SizeZ - 1, b.MaxZ + 1));
+        return VoxelBox.OfMask(bones) is { } b ? b.GrowVoxels(g, 1, 1, 1) : VoxelBox.Whole(g);
     }
 
     /// <summary>A volume on <paramref name="grid"/>, 0 outside <paramref name="box"/>, holding <paramref name="cropped"/> (the box's content) inside it.</summary>

@@ -304,7 +304,7 @@ internal sealed class RegionMeasurer
             if (_boxes.TryGetValue(label, out var b))
             {
                 box = box is { } a
-                    ? new Bones.VoxelBox(Math.Min(a.MinX, b.MinX), Math.Min(a.MinY, b.MinY), Math.Min(a.MinZ, b.MinZ), Math.Max(a.MaxX, b.MaxX), Math.Max(a.MaxY, b.MaxY), Math.Max(a.MaxZ, b.MaxZ))
+                    ? a.Union(b)
                     : b;
             }
         }

@@ -45,13 +45,7 @@ internal static class SacrumFinder
             return null;
         }
 
-        var box = new VoxelBox(
-            Math.Min(right.MinX, left.MinX),
-            Math.Min(right.MinY, left.MinY),
-            Math.Min(right.MinZ, left.MinZ),
-            Math.Max(right.MaxX, left.MaxX),
-            Math.Max(right.MaxY, left.MaxY),
-            Math.Max(right.MaxZ, left.MaxZ));
+        var box = right.Union(left);
         var bg = box.Geometry(g);
         var labelsCrop = box.Crop(labels);
         var l = labelsCrop.Data;
@@ -168,13 +162,7 @@ internal static class SacrumFinder
             return 0;
         }
 
-        box = new VoxelBox(
-            Math.Min(box.MinX, Math.Min(right.MinX, left.MinX)),
-            Math.Min(box.MinY, Math.Min(right.MinY, left.MinY)),
-            Math.Min(box.MinZ, Math.Min(right.MinZ, left.MinZ)),
-            Math.Max(box.MaxX, Math.Max(right.MaxX, left.MaxX)),
-            Math.Max(box.MaxY, Math.Max(right.MaxY, left.MaxY)),
-            Math.Max(box.MaxZ, Math.Max(right.MaxZ, left.MaxZ)));
+        box = box.Union(right).Union(left);
 
         // Within slices: a slice spacing beyond any distance used here.
         var bg = box.Geometry(g);

@@ -12,19 +12,31 @@ internal readonly record struct VoxelBox(int MinX, int MinY, int MinZ, int MaxX,
     public int SizeZ => MaxZ - MinZ + 1;
 
     /// <summary>This box grown by <paramref name="marginMm"/> on every side (per-axis voxels from the spacing), clamped to the grid.</summary>
-    public VoxelBox Grow(ImageGeometry g, double marginMm)
-    {
-        var mx = (int)Math.Ceiling(marginMm / g.Spacing.X);
-        var my = (int)Math.Ceiling(marginMm / g.Spacing.Y);
-        var mz = (int)Math.Ceiling(marginMm / g.Spacing.Z);
-        return new VoxelBox(
+    public VoxelBox Grow(ImageGeometry g, double marginMm) =>
+        GrowVoxels(g, (int)Math.Ceiling(marginMm / g.Spacing.X), (int)Math.Ceiling(marginMm / g.Spacing.Y), (int)Math.Ceiling(marginMm / g.Spacing.Z));
+
+    /// <summary>This box grown by <paramref name="mx"/>, <paramref name="my"/>, <paramref name="mz"/> voxels on each side along x, y, z, clamped to the grid.</summary>
+    public VoxelBox GrowVoxels(ImageGeometry g, int mx, int my, int mz) =>
+        new(
             Math.Max(0, MinX - mx),
             Math.Max(0, MinY - my),
             Math.Max(0, MinZ - mz),
             Math.Min(g.SizeX - 1, MaxX + mx),
             Math.Min(g.SizeY - 1, MaxY + my),
             Math.Min(g.SizeZ - 1, MaxZ + mz));
-    }
+
+    /// <summary>The smallest box holding this one and <paramref name="other"/>.</summary>
+    public VoxelBox Union(VoxelBox other) =>
+        new(
+            Math.Min(MinX, other.MinX),
+            Math.Min(MinY, other.MinY),
+            Math.Min(MinZ, other.MinZ),
+            Math.Max(MaxX, other.MaxX),
+            Math.Max(MaxY, other.MaxY),
+            Math.Max(MaxZ, other.MaxZ));
+
+    /// <summary>The box of the whole grid <paramref name="g"/>.</summary>
+    public static VoxelBox Whole(ImageGeometry g) => new(0, 0, 0, g.SizeX - 1, g.SizeY - 1, g.SizeZ - 1);
 
     /// <summary>The bounding box of the voxels at the full-grid indices <paramref name="indices"/> of grid <paramref name="g"/> (not empty).</summary>
     public static VoxelBox OfIndices(IReadOnlyList<int> indices, ImageGeometry g)

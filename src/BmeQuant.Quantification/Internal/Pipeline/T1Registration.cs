@@ -180,7 +180,7 @@ internal static class T1Registration
         VoxelBox? union = null;
         foreach (var b in VoxelBox.OfAll(labels).Values)
         {
-            union = union is { } u ? new VoxelBox(Math.Min(u.MinX, b.MinX), Math.Min(u.MinY, b.MinY), Math.Min(u.MinZ, b.MinZ), Math.Max(u.MaxX, b.MaxX), Math.Max(u.MaxY, b.MaxY), Math.Max(u.MaxZ, b.MaxZ)) : b;
+            union = union is { } u ? u.Union(b) : b;
         }
 
         return union;
