@@ -146,21 +146,6 @@ internal static class FullEdemaEstimator
         return new FullEdemaSignal(Math.Max(p99, median + 1e-6), "lesion-peak", Invariant($"no usable T1 fat-loss scale (T1 or muscle missing, or too little fat loss): the 99th percentile of {values.Count} hyperintense marrow voxels ({p99:G5}) taken as fully edematous"));
     }
 
-    /// <summary>
-    /// True when the bone voxel (<paramref name="x"/>, <paramref name="y"/>, <paramref name="z"/>) has a face neighbour
-    /// outside its own bone or lies on the grid's edge (the voxel-wise test of <see cref="EdemaSegmenter.BoundaryLayer"/>).
-    /// </summary>
-    private static bool IsBoundary(int[] labels, ImageGeometry g, int x, int y, int z)
-    {
-        int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ;
-        var sxy = nx * ny;
-        var i = x + (y * nx) + (z * sxy);
-        var v = labels[i];
-        return x == 0 || x == nx - 1 || y == 0 || y == ny - 1 || (nz > 1 && (z == 0 || z == nz - 1))
-            || labels[i - 1] != v || labels[i + 1] != v || labels[i - nx] != v || labels[i + nx] != v
-            || (nz > 1 && (labels[i - sxy] != v || labels[i + sxy] != v));
-    }
-
     private static Volume<byte> InteriorMask(Volume<byte> raw)
     {
         var mask = new Volume<byte>(raw.Geometry);
@@ -231,8 +216,7 @@ internal static class FullEdemaEstimator
         var t = t1.Data;
         var r = raw.Data;
         var bone = labels.Data;
-        var g = fluid.Geometry;
-        int nx = g.SizeX, sxy = g.SizeX * g.SizeY;
+        var boundary = EdemaSegmenter.BoundaryLayer(labels).Data;
         var sp = fluid.Geometry.Spacing;
         var reach = BlurReachVoxelDiagonals * Math.Sqrt((sp.X * sp.X) + (sp.Y * sp.Y) + (sp.Z * sp.Z)) * (1 + 1e-9);
         var outer = reach + BackgroundShellMm;
@@ -242,7 +226,7 @@ internal static class FullEdemaEstimator
         {
             var d = distance[i];
             if (d > outer || bone[i] <= 0 || excluded[i] || !float.IsFinite(t[i]) || (r[i] != 0 && !(lab[i] != 0 && edemaLike[lab[i]]))
-                || IsBoundary(bone, g, i % nx, i % sxy / nx, i / sxy))
+                || boundary[i] != 0)
             {
                 continue;
             }
