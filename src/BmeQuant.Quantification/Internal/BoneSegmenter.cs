@@ -35,6 +35,7 @@ internal static class BoneSegmenter
         if (anatomy == Anatomy.SacroiliacJoint)
         {
             names = AddSacrum(fluid, t1OnGrid, segmented.Labels, names, segmented.Levels, notes);
+            names = AddVertebrae(fluid, t1OnGrid, segmented.Labels, names, segmented.Levels, notes);
         }
 
         var l0 = segmented.Levels;
@@ -48,6 +49,69 @@ internal static class BoneSegmenter
         notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"Bones segmented automatically ({elapsed.TotalMilliseconds:F0} ms): {string.Join(", ", names.OrderBy(n => n.Key).Select(n => n.Value))}; fatty marrow T1 > {segmented.Levels.MarrowT1Threshold:G4} and fluid-sensitive < {segmented.Levels.MarrowFluidThreshold:G4}, cortex below {segmented.Levels.DarkT1Threshold:G4} / {segmented.Levels.DarkFluidThreshold:G4}."));
         return (segmented.Labels, names);
+    }
+
+    /// <summary>Lumbar names from the sacrum upwards: the first body above the sacrum across a disc is L5.</summary>
+    internal static string LumbarName(int indexAboveSacrum) => "L" + (5 - indexAboveSacrum).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// When the sacrum is named, looks for its upper marrow cut off by the marrow level and for the lumbar vertebral
+    /// bodies stacked above it (<see cref="VertebraFinder"/>); each is completed as the other bones (enclosed regions,
+    /// cortex shell, surface bites) and the bodies are named L5, L4, ... from the sacrum up.
+    /// </summary>
+    private static IReadOnlyDictionary<int, string> AddVertebrae(Volume<float> fluid, Volume<float> t1, Volume<int> labels, IReadOnlyDictionary<int, string> names, TissueLevels levels, List<string> notes)
+    {
+        var sacrum = names.FirstOrDefault(n => n.Value == "Sacrum").Key;
+        if (sacrum == 0)
+        {
+            return names;
+        }
+
+        var found = VertebraFinder.Find(fluid, t1, labels, sacrum, levels);
+        if (found.SacrumParts is null && found.Vertebrae.Count == 0)
+        {
+            return names;
+        }
+
+        var voxel = labels.Geometry.VoxelVolumeMm3;
+        var result = names.ToDictionary(n => n.Key, n => n.Value);
+        var described = new List<string>();
+        if (found.SacrumParts is { } parts)
+        {
+            var added = Paint(parts, labels, sacrum) + MarrowBoneSegmenter.CompleteFound(fluid, t1, labels, sacrum, levels);
+            described.Add(string.Create(CultureInfo.InvariantCulture, $"{added * voxel / 1000:F1} mL of the sacrum's upper body touching it"));
+        }
+
+        var next = Math.Max(names.Keys.Append(0).Max(), BoneNaming.Canonical(Anatomy.SacroiliacJoint).Count) + 1;
+        for (var v = 0; v < found.Vertebrae.Count; v++)
+        {
+            var label = next++;
+            var added = Paint(found.Vertebrae[v], labels, label) + MarrowBoneSegmenter.CompleteFound(fluid, t1, labels, label, levels);
+            result[label] = LumbarName(v);
+            described.Add(string.Create(CultureInfo.InvariantCulture, $"{result[label]} {added * voxel / 1000:F1} mL"));
+        }
+
+        notes.Add(string.Create(CultureInfo.InvariantCulture,
+            $"Above the sacrum ({string.Join(", ", described)}): marrow on the midline (within {VertebraFinder.MidlineMm} mm of the sacrum's centroid, at least {VertebraFinder.MinimumBodyWidthMm} mm wide) by its marrow level, each body across a disc (marrow gap {VertebraFinder.SacrumContactMm}–{VertebraFinder.DiscGapMm} mm) from the bone below; lumbar bodies are named counting up from the sacrum."));
+        return result;
+    }
+
+    /// <summary>Labels the unlabelled voxels of <paramref name="mask"/>; returns how many.</summary>
+    private static long Paint(Volume<byte> mask, Volume<int> labels, int label)
+    {
+        long added = 0;
+        var l = labels.Data;
+        var m = mask.Data;
+        for (var i = 0; i < l.Length; i++)
+        {
+            if (m[i] != 0 && l[i] == 0)
+            {
+                l[i] = label;
+                added++;
+            }
+        }
+
+        return added;
     }
 
     /// <summary>

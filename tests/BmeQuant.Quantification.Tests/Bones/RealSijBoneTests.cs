@@ -50,6 +50,7 @@ public class RealSijBoneTests(ITestOutputHelper output)
         var sb = new StringBuilder("subject  Dice-vs-region  region-covered  precision  reader-edema-in-bones  edema-Dice-vs-readers  readers-mutual  ratio  bones\n");
         var rows = new List<(double Dice, double Covered, double EdemaDice, double Readers)>();
         var failures = new List<string>();
+        var folder = TestPaths.NewOutputFolder("real-sij-bones");
         foreach (var dir in subjects)
         {
             var subject = Path.GetFileName(dir);
@@ -71,6 +72,8 @@ public class RealSijBoneTests(ITestOutputHelper output)
             }
 
             var labels = findings.Masks.Bones;
+            NiftiWriter.Write(labels, Path.Combine(folder, subject + "_bones.nii.gz"));
+            NiftiWriter.Write(findings.Masks.Edema, Path.Combine(folder, subject + "_edema.nii.gz"));
             var region = NiftiReader.ReadMask(Path.Combine(dir, "region.nii.gz"));
             var union = labels.CreateLike<byte>();
             for (var i = 0; i < union.Length; i++)
@@ -94,7 +97,7 @@ public class RealSijBoneTests(ITestOutputHelper output)
         var mean = (Dice: rows.Average(r => r.Dice), Covered: rows.Average(r => r.Covered), Edema: rows.Average(r => r.EdemaDice), Readers: rows.Average(r => r.Readers));
         sb.AppendLine(CultureInfo.InvariantCulture, $"mean     {mean.Dice,14:F3} {mean.Covered,15:F3} {"",10} {"",22} {mean.Edema,22:F3} {mean.Readers,15:F3} {mean.Edema / mean.Readers,6:F2}  (floors: Dice {MeanDiceFloor}, covered {MeanRegionCoveredFloor})");
         output.WriteLine(sb.ToString());
-        File.WriteAllText(Path.Combine(TestPaths.NewOutputFolder("real-sij-bones"), "table.txt"), sb.ToString());
+        File.WriteAllText(Path.Combine(folder, "table.txt"), sb.ToString());
         Assert.Empty(failures);
         Assert.True(mean.Dice >= MeanDiceFloor, string.Create(CultureInfo.InvariantCulture, $"Mean Dice of the automatic bones against the region masks {mean.Dice:F3} < {MeanDiceFloor}."));
         Assert.True(mean.Covered >= MeanRegionCoveredFloor, string.Create(CultureInfo.InvariantCulture, $"Mean fraction of the region masks inside the automatic bones {mean.Covered:F3} < {MeanRegionCoveredFloor}."));
