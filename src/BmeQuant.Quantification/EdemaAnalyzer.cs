@@ -182,7 +182,7 @@ public static class EdemaAnalyzer
         var boxDepth = box.Crop(bones.SurfaceDepthMm);
         var boxSupport = new Volume<byte>(boxFluid.Geometry);
         Volume<byte> Segment(Volume<byte> r, double threshold, Volume<byte>? s = null, List<string>? n = null) =>
-            DemarcationRimFilter.Apply(EdemaSegmenter.Clean(box.Crop(r), boxFluid, boxBones, reference, muscle, threshold / rule.FluidThreshold, options, edgeLevel, s), s, boxFluid, boxT1, boxBones, boxDepth, reference, n);
+            ThroughSliceTubeFilter.Apply(DemarcationRimFilter.Apply(EdemaSegmenter.Clean(box.Crop(r), boxFluid, boxBones, reference, muscle, threshold / rule.FluidThreshold, options, edgeLevel, s), s, boxFluid, boxT1, boxBones, boxDepth, reference, n), s, input.Anatomy, n);
 
         // The segmentations at the threshold ∓ the sensitivity fraction run beside the main one.
         Volume<byte> edema = null!, lower = null!, higher = null!;

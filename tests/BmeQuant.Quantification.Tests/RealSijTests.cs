@@ -19,13 +19,14 @@ public class RealSijTests(ITestOutputHelper output)
     /// <summary>
     /// The bar is ours ≥ 0.90 × the readers' mutual Dice. Not met yet (see docs/methods.md, "Validation"):
     /// this asserts the measured level as a regression floor (<see cref="RegressionFloor"/>) and prints the table.
-    /// Measured 0.874 × with region and reference masks (T1-bright veto spared where the fluid signal rules out fat;
-    /// 0.865 × before, 0.835 × before the boundary-chain join), 0.842 × with the region mask only (0.830 × before).
+    /// Measured 0.880 × with region and reference masks (tubes across the slices left out; 0.874 × before them, T1-bright
+    /// veto spared where the fluid signal rules out fat; 0.865 × before, 0.835 × before the boundary-chain join),
+    /// 0.846 × with the region mask only (0.842 × before the tubes, 0.830 × before the veto exemption).
     /// </summary>
-    private const double RegressionFloor = 0.86;
+    private const double RegressionFloor = 0.875;
 
-    /// <summary>Regression floor without the reference mask (reference estimated; measured 0.842 ×).</summary>
-    private const double RegressionFloorWithoutReference = 0.83;
+    /// <summary>Regression floor without the reference mask (reference estimated; measured 0.846 ×).</summary>
+    private const double RegressionFloorWithoutReference = 0.84;
 
     [Fact]
     public void Analyze_WithRegionAndReferenceMasks_AgreesWithReadersAboveTheRegressionFloor()

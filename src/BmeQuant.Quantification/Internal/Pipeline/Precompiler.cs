@@ -42,7 +42,7 @@ internal static class Precompiler
     [
         "SeriesAlignment", "T1Registration", "T1RegistrationOutcome", "Concurrent", "VoxelBox", "BoneGeometry", "BoneShell",
         "IntensityCorrection", "ReferenceEstimator", "ReferenceStats", "MaskedSample", "MuscleEstimator", "ThresholdRule",
-        "EdemaSegmenter", "FreeWaterEstimator", "FullEdemaEstimator", "DemarcationRimFilter", "EdemaFraction",
+        "EdemaSegmenter", "FreeWaterEstimator", "FullEdemaEstimator", "DemarcationRimFilter", "ThroughSliceTubeFilter", "EdemaFraction",
         "RegionMeasurer", "Grading", "PatternClassifier", "LowSignalBandDetector", "SparccScorer", "SparccJointSlice", "BandFlags",
     ];
 
