@@ -12,10 +12,12 @@ internal sealed record SpineFound(Volume<byte>? SacrumParts, IReadOnlyList<Volum
 /// Finds the lumbar vertebral bodies above a found sacrum (sacroiliac scans cover L5 and often L4, where readers also
 /// outline edema: endplates, spondylodiscitis). Search space: unlabelled voxels within <see cref="SearchMm"/> of the
 /// sacrum and superior to its centroid. Marrow there as for the sacrum (<see cref="SacrumFinder"/>: the marrow
-/// levels of <see cref="TissueLevels"/> on a 3×3 in-plane median), cut from psoas, fat and the discs by an erosion of
-/// <see cref="SacrumFinder.SplitMm"/>. An eroded piece is a vertebral body when it is at least
+/// levels of <see cref="TissueLevels"/> on a 3×3 in-plane median), and edematous marrow with it: T1 lowered below the
+/// marrow band but above soft tissue (muscle) and the fluid-sensitive signal above the marrow level (endplate edema
+/// can fill half a body, so it is taken in from the start, not cut out and filled afterwards); cut from psoas, fat
+/// and the discs by an erosion of <see cref="SacrumFinder.SplitMm"/>. An eroded piece is a vertebral body when it is at least
 /// <see cref="MinimumBodyMm3"/>, lies on the midline (centroid within <see cref="MidlineMm"/> of the sacrum's along the
-/// patient's left–right axis) and is at least <see cref="MinimumBodyWidthMm"/> wide along it. Bodies are chained from
+/// patient's left–right axis) and is <see cref="MinimumBodyWidthMm"/> to <see cref="MaximumBodyWidthMm"/> wide along it. Bodies are chained from
 /// the sacrum upwards: the next is the piece nearest to the last bone (below <see cref="DiscGapMm"/>: a disc), superior
 /// to it. A piece whose grown marrow comes within <see cref="SacrumContactMm"/> of the sacrum has no disc between
 /// them: it is the sacrum's own upper body (S1, cut off where edema or red marrow lowers T1) and joins the sacrum.
@@ -33,6 +35,9 @@ internal static class VertebraFinder
 
     /// <summary>Least width of a vertebral body's eroded marrow along the patient's left–right axis.</summary>
     public const double MinimumBodyWidthMm = 20;
+
+    /// <summary>Greatest width of a vertebral body's eroded marrow along the patient's left–right axis (an adult lumbar body is 40–55 mm wide).</summary>
+    public const double MaximumBodyWidthMm = 80;
 
     /// <summary>Widest gap (a disc and the two endplates) between the marrow of two stacked bones.</summary>
     public const double DiscGapMm = 20;
@@ -85,7 +90,7 @@ internal static class VertebraFinder
         var (midX, midZ) = (sx / sn, sz / sn);
         var t1s = MedianFilter.ApplyVoxels(box.Crop(t1), 1, 1, 0).Data;
         var fluids = MedianFilter.ApplyVoxels(box.Crop(fluid), 1, 1, 0).Data;
-        var (lo, hi, fl) = (levels.MarrowT1Threshold, levels.MarrowT1Ceiling, levels.MarrowFluidThreshold);
+        var (lo, hi, fl, soft) = (levels.MarrowT1Threshold, levels.MarrowT1Ceiling, levels.MarrowFluidThreshold, levels.SoftT1);
         var candidate = new Volume<byte>(bg);
         var c = candidate.Data;
         for (var k = 0; k < nz; k++)
@@ -97,7 +102,9 @@ internal static class VertebraFinder
                 {
                     var at = row + i;
                     var z = origin.Z + (i * stepX.Z) + (j * stepY.Z) + (k * stepZ.Z);
-                    c[at] = (byte)(l[at] == 0 && z > midZ && t1s[at] > lo && t1s[at] < hi && fluids[at] < fl ? 1 : 0);
+                    var marrow = t1s[at] > lo && fluids[at] < fl;
+                    var edematous = t1s[at] > soft && fluids[at] >= fl;
+                    c[at] = (byte)(l[at] == 0 && z > midZ && t1s[at] < hi && (marrow || edematous) ? 1 : 0);
                 }
             }
         }
@@ -211,7 +218,7 @@ internal static class VertebraFinder
         }
 
         return pieces.Components
-            .Where(piece => big[piece.Label] && maxX[piece.Label] - minX[piece.Label] >= MinimumBodyWidthMm)
+            .Where(piece => big[piece.Label] && maxX[piece.Label] - minX[piece.Label] is >= MinimumBodyWidthMm and <= MaximumBodyWidthMm)
             .ToDictionary(piece => piece.Label, piece => piece.CentroidMm.Z);
     }
 
