@@ -42,7 +42,7 @@ internal static class BoneSegmenter
         if (l0.T1Led)
         {
             notes.Add(string.Create(CultureInfo.InvariantCulture,
-                $"The fluid-sensitive series does not null fat (fat {l0.FatFluid:G4} against muscle {l0.SoftFluid:G4}): marrow was told from muscle (T1 {l0.SoftT1:G4}) and fat (T1 {l0.FatT1:G4}) by T1 alone (T1 {l0.MarrowT1Threshold:G4}–{l0.MarrowT1Ceiling:G4}, fluid-sensitive < {l0.MarrowFluidThreshold:G4}). Bones found this way are incomplete (on real sacroiliac scans the ilia are found, the sacrum only in part): check the bone map or give --bone-mask."));
+                $"The fluid-sensitive series does not null fat (fat {l0.FatFluid:G4} against muscle {l0.SoftFluid:G4}): marrow was told from muscle (T1 {l0.SoftT1:G4}) and fat (T1 {l0.FatT1:G4}) by T1 alone (T1 {l0.MarrowT1Threshold:G4}–{l0.MarrowT1Ceiling:G4}, fluid-sensitive < {l0.MarrowFluidThreshold:G4}). Bones found this way can be incomplete (on real sacroiliac scans an ilium may be found only in part, and the posterior elements and facets are not looked for): check the bone map or give --bone-mask."));
         }
 
         var elapsed = Stopwatch.GetElapsedTime(start);

@@ -23,17 +23,32 @@ namespace BmeQuant.Quantification.Tests.Bones;
 /// subject (74 % / 86 % / 68 % of it inside the region). With the sacrum completed as the other bones, the gaps across
 /// the joints closed and the unnamed T1-led regions dropped: Dice 0.60 / 0.55 / 0.51 (mean 0.556), region covered
 /// 51 % / 41 % / 41 % (mean 0.446), precision 0.73 / 0.84 / 0.67, readers' edema inside the bones 45 % / 38 % / 4 %
-/// (3002's lies in the lumbar vertebral bodies, 1012's partly in the facets: neither is looked for). Floors sit below
-/// those measurements.
+/// (3002's lies in the L5 and S1 bodies, 1012's partly in the facets). With the lumbar bodies looked for above the
+/// sacrum (<c>VertebraFinder</c>, 2026-11-30: marrow and edematous marrow on the midline, chained across discs, the
+/// sacrum's own cut-off top joined to it): Dice 0.67 / 0.65 / 0.64 (mean 0.651), region covered 62 % / 53 % / 60 %
+/// (mean 0.583), readers' edema inside the bones 61 % / 38 % / 54 % (mean 0.51), L5 and L4 named in every subject
+/// (1012 also L3), and the edema found without masks agrees with the readers at 0.47 × their mutual Dice (0.281 /
+/// 0.026 / 0.481; was 0.14 ×). Still missed: 1012's right and 3002's left ilium (only a lateral strip passes the
+/// cortex rule; the sacrum search takes the rest as sacrum) and the facets. Floors sit just below these
+/// measurements.
 /// </para>
 /// </summary>
 public class RealSijBoneTests(ITestOutputHelper output)
 {
-    /// <summary>Mean Dice of the union of the automatic bones with the region mask under which the test fails (measured 0.556).</summary>
-    private const double MeanDiceFloor = 0.52;
+    /// <summary>Mean Dice of the union of the automatic bones with the region mask under which the test fails (measured 0.651).</summary>
+    private const double MeanDiceFloor = 0.63;
 
-    /// <summary>Mean fraction of the region mask inside the automatic bones under which the test fails (measured 0.446).</summary>
-    private const double MeanRegionCoveredFloor = 0.41;
+    /// <summary>Mean fraction of the region mask inside the automatic bones under which the test fails (measured 0.583).</summary>
+    private const double MeanRegionCoveredFloor = 0.56;
+
+    /// <summary>Mean fraction of the readers' edema inside the automatic bones under which the test fails (measured 0.510).</summary>
+    private const double MeanReaderEdemaInBonesFloor = 0.48;
+
+    /// <summary>
+    /// No-mask edema Dice vs the readers as a fraction of their mutual Dice (means) under which the test fails
+    /// (measured 0.47; the edema rules are tuned elsewhere, so this floor keeps a wider margin).
+    /// </summary>
+    private const double EdemaAgreementRatioFloor = 0.40;
 
     /// <summary>A named bone must lie mostly inside the readers' region (fraction of its voxels).</summary>
     private const double NamedBoneInsideRegion = 0.5;
@@ -48,7 +63,7 @@ public class RealSijBoneTests(ITestOutputHelper output)
         }
 
         var sb = new StringBuilder("subject  Dice-vs-region  region-covered  precision  reader-edema-in-bones  edema-Dice-vs-readers  readers-mutual  ratio  bones\n");
-        var rows = new List<(double Dice, double Covered, double EdemaDice, double Readers)>();
+        var rows = new List<(double Dice, double Covered, double EdemaInBones, double EdemaDice, double Readers)>();
         var failures = new List<string>();
         var folder = TestPaths.NewOutputFolder("real-sij-bones");
         foreach (var dir in subjects)
@@ -88,24 +103,27 @@ public class RealSijBoneTests(ITestOutputHelper output)
             var edemaInBones = readers.Average(r => { var (a, b, _) = Overlap(r, union); return b == 0 ? 1 : (double)a / b; });
             var edemaDice = readers.Average(r => ReaderAgreement.Dice(findings.Masks.Edema, r));
             var mutual = ReaderAgreement.ReadersMutualDice(dir, readers);
-            rows.Add((dice, covered, edemaDice, mutual));
+            rows.Add((dice, covered, edemaInBones, edemaDice, mutual));
             var named = findings.Bones.Where(b => b.Label > 0).Select(b => b.Name).ToList();
             sb.AppendLine(CultureInfo.InvariantCulture, $"{subject,-8} {dice,14:F3} {covered,15:F3} {(double)inter / Math.Max(1, bones),10:F3} {edemaInBones,22:F3} {edemaDice,22:F3} {mutual,15:F3} {edemaDice / mutual,6:F2}  {string.Join(", ", named)}");
             failures.AddRange(CheckNames(subject, labels, findings.Bones, region));
         }
 
-        var mean = (Dice: rows.Average(r => r.Dice), Covered: rows.Average(r => r.Covered), Edema: rows.Average(r => r.EdemaDice), Readers: rows.Average(r => r.Readers));
-        sb.AppendLine(CultureInfo.InvariantCulture, $"mean     {mean.Dice,14:F3} {mean.Covered,15:F3} {"",10} {"",22} {mean.Edema,22:F3} {mean.Readers,15:F3} {mean.Edema / mean.Readers,6:F2}  (floors: Dice {MeanDiceFloor}, covered {MeanRegionCoveredFloor})");
+        var mean = (Dice: rows.Average(r => r.Dice), Covered: rows.Average(r => r.Covered), InBones: rows.Average(r => r.EdemaInBones), Edema: rows.Average(r => r.EdemaDice), Readers: rows.Average(r => r.Readers));
+        sb.AppendLine(CultureInfo.InvariantCulture, $"mean     {mean.Dice,14:F3} {mean.Covered,15:F3} {"",10} {mean.InBones,22:F3} {mean.Edema,22:F3} {mean.Readers,15:F3} {mean.Edema / mean.Readers,6:F2}  (floors: Dice {MeanDiceFloor}, covered {MeanRegionCoveredFloor}, edema in bones {MeanReaderEdemaInBonesFloor}, ratio {EdemaAgreementRatioFloor})");
         output.WriteLine(sb.ToString());
         File.WriteAllText(Path.Combine(folder, "table.txt"), sb.ToString());
         Assert.Empty(failures);
         Assert.True(mean.Dice >= MeanDiceFloor, string.Create(CultureInfo.InvariantCulture, $"Mean Dice of the automatic bones against the region masks {mean.Dice:F3} < {MeanDiceFloor}."));
         Assert.True(mean.Covered >= MeanRegionCoveredFloor, string.Create(CultureInfo.InvariantCulture, $"Mean fraction of the region masks inside the automatic bones {mean.Covered:F3} < {MeanRegionCoveredFloor}."));
+        Assert.True(mean.InBones >= MeanReaderEdemaInBonesFloor, string.Create(CultureInfo.InvariantCulture, $"Mean fraction of the readers' edema inside the automatic bones {mean.InBones:F3} < {MeanReaderEdemaInBonesFloor}."));
+        Assert.True(mean.Edema / mean.Readers >= EdemaAgreementRatioFloor, string.Create(CultureInfo.InvariantCulture, $"No-mask edema Dice vs the readers {mean.Edema:F3} is {mean.Edema / mean.Readers:F2} x their mutual Dice (< {EdemaAgreementRatioFloor})."));
     }
 
     /// <summary>
-    /// Both ilia and the sacrum named; each named bone mostly inside the region; the left ilium on the patient's left
-    /// (+X in LPS) of the region's centroid and the right ilium on its right; the sacrum between them.
+    /// Both ilia, the sacrum and L5 named; each named bone mostly inside the region; the left ilium on the patient's left
+    /// (+X in LPS) of the region's centroid and the right ilium on its right; the sacrum between them; the lumbar
+    /// bodies between them too, stacked above the sacrum.
     /// </summary>
     private static IEnumerable<string> CheckNames(string subject, Volume<int> labels, IReadOnlyList<RegionFindings> bones, Volume<byte> region)
     {
@@ -148,6 +166,37 @@ public class RealSijBoneTests(ITestOutputHelper output)
         if (centres.TryGetValue("Sacrum", out var sacrum) && (sacrum.X <= right.X || sacrum.X >= left.X))
         {
             yield return string.Create(CultureInfo.InvariantCulture, $"{subject}: Sacrum centroid X {sacrum.X:F1} mm is not between the ilia.");
+        }
+
+        // Lumbar bodies: mostly inside the region (it holds L4 and L5), between the ilia, above the sacrum and each
+        // above the one named below it.
+        var below = sacrum;
+        foreach (var name in new[] { "L5", "L4", "L3" })
+        {
+            if (bones.FirstOrDefault(b => b.Name == name) is not { } body)
+            {
+                if (name == "L5")
+                {
+                    yield return $"{subject}: no L5 named.";
+                }
+
+                break;
+            }
+
+            var mask = labels.CreateLike<byte>();
+            for (var i = 0; i < mask.Length; i++)
+            {
+                mask.Data[i] = (byte)(labels.Data[i] == body.Label ? 1 : 0);
+            }
+
+            var (inter, size, _) = Overlap(mask, region);
+            var centre = Lps(g, LabelStatistics.CentroidIndex(mask)!.Value);
+            if (inter < NamedBoneInsideRegion * size || centre.X <= right.X || centre.X >= left.X || centre.Z <= below.Z)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture, $"{subject}: {name} lies {(double)inter / size:P0} inside the readers' region, centroid {centre} (ilia X {right.X:F1}..{left.X:F1}, bone below Z {below.Z:F1}).");
+            }
+
+            below = centre;
         }
     }
 
