@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Reflection;
 using BmeQuant.Imaging;
-using BmeQuant.Imaging.Filters;
 using BmeQuant.Quantification.Internal;
 using BmeQuant.Quantification.Internal.Pipeline;
 using BmeQuant.Quantification.Internal.Edema;
@@ -64,6 +63,7 @@ public static class EdemaAnalyzer
         options ??= AnalysisOptions.Default;
         options.Validate();
         var notes = new List<string>();
+        input = InputChecks.Prepare(input, notes);
         using var stages = new AnalysisStages();
         stages.Next("align");
         var fluidRaw = input.FluidSensitive;
@@ -88,10 +88,11 @@ public static class EdemaAnalyzer
             // Given bones need nothing from T1: their geometry and the soft tissue around them are found while T1 is aligned.
             names = input.LabelNames ?? new Dictionary<int, string>();
             bonesSource = "given: " + (input.BoneLabelsSource ?? "label map");
+            var labelNotes = new List<string>();
             Concurrent.Run(options.MaxDegreeOfParallelism, AlignT1, () =>
             {
                 using var stage = AnalysisStage.Start("bones and geometry");
-                labels = given.Geometry.IsSameGrid(grid) ? given : Resampler.ResampleNearest(given, grid);
+                labels = InputChecks.LabelsOnGrid(given, input, grid, labelNotes);
                 boneLabelList = NonEmptyLabels(labels, input);
                 bones = BoneGeometry.Compute(labels, boneLabelList, options, cancellationToken);
                 if (t1Input)
@@ -100,6 +101,7 @@ public static class EdemaAnalyzer
                 }
             });
             notes.AddRange(alignNotes);
+            notes.AddRange(labelNotes);
             if (!given.Geometry.IsSameGrid(grid))
             {
                 notes.Add("The bone label map was resampled (nearest neighbour) onto the fluid-sensitive grid through patient coordinates.");
@@ -140,7 +142,7 @@ public static class EdemaAnalyzer
         Volume<byte>? referenceMask = null;
         if (input.ReferenceMask is { } rm)
         {
-            referenceMask = rm.Geometry.IsSameGrid(grid) ? rm : Resampler.ResampleNearest(rm, grid);
+            referenceMask = InputChecks.ReferenceOnGrid(rm, input, grid, bones.Union, notes);
         }
 
         (fluid, t1, var joint) = IntensityCorrection.EqualizeBones(fluid, t1, labels, boneLabelList, names, bones.Union, bones.SurfaceDepthMm, referenceMask, options, notes);

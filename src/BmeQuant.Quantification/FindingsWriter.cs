@@ -9,8 +9,8 @@ namespace BmeQuant.Quantification;
 
 /// <summary>
 /// Writes findings: <c>findings.json</c> (schema docs/findings.schema.json) and the masks as NIfTI
-/// (<c>edema.nii.gz</c>, <c>bones.nii.gz</c>, <c>depth-zones.nii.gz</c>, <c>reference.nii.gz</c>). Every file is
-/// written to a temporary name in the same folder and renamed, so a failed run never leaves a half-written file.
+/// (<c>edema.nii.gz</c>, <c>bones.nii.gz</c>, <c>depth-zones.nii.gz</c>, <c>reference.nii.gz</c>). The files are
+/// staged in a hidden folder and moved into place together, so a failed run leaves the previous result whole.
 /// </summary>
 public static class FindingsWriter
 {
@@ -33,30 +33,106 @@ public static class FindingsWriter
         return JsonSerializer.Serialize(findings, s_json);
     }
 
-    /// <summary>Writes findings.json and the NIfTI masks into <paramref name="directory"/> (created if absent); returns the paths written.</summary>
+    /// <summary>
+    /// Writes findings.json and the NIfTI masks into <paramref name="directory"/> (created if absent); returns the paths
+    /// written. Every file is first written into a hidden staging folder inside <paramref name="directory"/>, then moved
+    /// into place, findings.json last; when a move fails the files already replaced are put back, so the folder holds
+    /// either the complete new result or the previous one (the staging folder is removed either way).
+    /// </summary>
+    /// <exception cref="IOException">A file could not be written or replaced (the message names it); the previous files are kept.</exception>
     public static IReadOnlyList<string> Write(EdemaFindings findings, string directory)
     {
         ArgumentNullException.ThrowIfNull(findings);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         Directory.CreateDirectory(directory);
         var m = findings.Masks;
-        var jsonPath = Path.Combine(directory, FindingsFileName);
+        string[] names = ["edema.nii.gz", "bones.nii.gz", "depth-zones.nii.gz", "reference.nii.gz", FindingsFileName];
+        var stage = Path.Combine(directory, ".bmequant-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(stage);
+        try
+        {
+            // The files are independent (each compressed on its own core).
+            Internal.Pipeline.Concurrent.Map<Func<string>, string>(
+                [
+                    () => WriteMask(m.Edema, Path.Combine(stage, names[0]), "BmeQuant edema mask"),
+                    () => WriteMask(m.Bones, Path.Combine(stage, names[1]), "BmeQuant bone labels"),
+                    () => WriteMask(m.DepthZones, Path.Combine(stage, names[2]), "BmeQuant edema depth bands"),
+                    () => WriteMask(m.Reference, Path.Combine(stage, names[3]), "BmeQuant normal marrow reference"),
+                    () =>
+                    {
+                        var jsonPath = Path.Combine(stage, names[4]);
+                        AtomicFile.WriteAllText(jsonPath, ToJson(findings));
+                        return jsonPath;
+                    },
+                ],
+                findings.Options.MaxDegreeOfParallelism,
+                write => write());
+            return MoveIntoPlace(stage, directory, names);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(stage, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
 
-        // The files are independent (each compressed on its own core); the list keeps this order.
-        return Internal.Pipeline.Concurrent.Map<Func<string>, string>(
-            [
-                () => WriteMask(m.Edema, Path.Combine(directory, "edema.nii.gz"), "BmeQuant edema mask"),
-                () => WriteMask(m.Bones, Path.Combine(directory, "bones.nii.gz"), "BmeQuant bone labels"),
-                () => WriteMask(m.DepthZones, Path.Combine(directory, "depth-zones.nii.gz"), "BmeQuant edema depth bands"),
-                () => WriteMask(m.Reference, Path.Combine(directory, "reference.nii.gz"), "BmeQuant normal marrow reference"),
-                () =>
+    /// <summary>Moves the staged files over their targets in order (the previous ones set aside); on failure restores every target.</summary>
+    private static string[] MoveIntoPlace(string stage, string directory, string[] names)
+    {
+        var done = new List<(string Target, string? Previous)>();
+        var current = string.Empty;
+        try
+        {
+            foreach (var name in names)
+            {
+                current = Path.Combine(directory, name);
+                string? previous = null;
+                if (File.Exists(current))
                 {
-                    AtomicFile.WriteAllText(jsonPath, ToJson(findings));
-                    return jsonPath;
-                },
-            ],
-            findings.Options.MaxDegreeOfParallelism,
-            write => write());
+                    previous = Path.Combine(stage, name + ".previous");
+                    File.Move(current, previous);
+                }
+
+                done.Add((current, previous));
+                File.Move(Path.Combine(stage, name), current);
+            }
+
+            return [.. names.Select(n => Path.Combine(directory, n))];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            for (var n = done.Count - 1; n >= 0; n--)
+            {
+                var (target, previous) = done[n];
+                try
+                {
+                    if (previous is not null)
+                    {
+                        File.Move(previous, target, overwrite: true);
+                    }
+                    else if (n < done.Count - 1 || File.Exists(target))
+                    {
+                        File.Delete(target);
+                    }
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+
+            throw new IOException($"{current}: could not be replaced ({ex.Message}); the previous results in {directory} were kept.", ex);
+        }
     }
 
     /// <summary>A concise multi-line console summary: total and per-bone volumes, grades and pattern.</summary>

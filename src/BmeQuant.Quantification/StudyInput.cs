@@ -77,4 +77,24 @@ public sealed record StudyInput
 
     /// <summary>The joint imaged (names bones, enables joint-specific scores).</summary>
     public Anatomy Anatomy { get; init; } = Anatomy.Unknown;
+
+    /// <summary>
+    /// What was adapted while the inputs were read (a grid taken from another series, a header transform chosen over
+    /// another, a series picked among several …), each naming the file; copied first into the findings' notes.
+    /// </summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>A copy with other volumes and every other property kept.</summary>
+    internal StudyInput WithVolumes(Volume<float> fluidSensitive, Volume<float>? t1) => new(fluidSensitive, t1)
+    {
+        FluidSensitiveSeries = FluidSensitiveSeries,
+        T1Series = T1Series,
+        BoneLabels = BoneLabels,
+        LabelNames = LabelNames,
+        BoneLabelsSource = BoneLabelsSource,
+        ReferenceMask = ReferenceMask,
+        ReferenceMaskSource = ReferenceMaskSource,
+        Anatomy = Anatomy,
+        Notes = Notes,
+    };
 }

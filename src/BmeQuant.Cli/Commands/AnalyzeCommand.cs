@@ -99,6 +99,13 @@ internal sealed class AnalyzeCommand : ICliCommand
                 return ExitCodes.Usage;
             }
 
+            var outDir = parse.GetValue(output)!.FullName;
+            if (OutputProblem(outDir) is { } problem)
+            {
+                stderr.WriteLine(problem);
+                return ExitCodes.Usage;
+            }
+
             var openOptions = new StudyOpenOptions
             {
                 Anatomy = parse.GetValue(anatomy) switch
@@ -153,10 +160,17 @@ internal sealed class AnalyzeCommand : ICliCommand
 
                 WriteStudy(stdout, opened);
                 var analysis = await opened.AnalyzeAsync(options, cancellationToken: ct).ConfigureAwait(false);
-                var outDir = parse.GetValue(output)!.FullName;
                 using (timer?.Stage("write"))
                 {
-                    await analysis.WriteAsync(outDir, cancellationToken: ct).ConfigureAwait(false);
+                    try
+                    {
+                        await analysis.WriteAsync(outDir, cancellationToken: ct).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        stderr.WriteLine($"The study was analysed but the results could not be written into --out {outDir}: {ex.Message}");
+                        return ExitCodes.Usage;
+                    }
                 }
 
                 stdout.Write(analysis.Summary());
@@ -192,6 +206,49 @@ internal sealed class AnalyzeCommand : ICliCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// Why <paramref name="outDir"/> cannot take the results (it is a file, lies under a file, or its nearest existing
+    /// folder refuses a new file), or null when it can; checked before anything is read so a bad --out costs nothing.
+    /// </summary>
+    internal static string? OutputProblem(string outDir)
+    {
+        if (File.Exists(outDir))
+        {
+            return $"--out {outDir} is a file; expected a folder (new or existing) for findings.json and the masks.";
+        }
+
+        var existing = outDir;
+        while (!Directory.Exists(existing))
+        {
+            if (File.Exists(existing))
+            {
+                return $"--out {outDir} cannot be created: {existing} is a file, not a folder.";
+            }
+
+            var parent = Path.GetDirectoryName(existing);
+            if (string.IsNullOrEmpty(parent))
+            {
+                return $"--out {outDir} cannot be created: none of its parent folders exists.";
+            }
+
+            existing = parent;
+        }
+
+        var probe = Path.Combine(existing, ".bmequant-write-test-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
+            {
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"--out {outDir}: cannot write into {existing} ({ex.Message}).";
+        }
     }
 
     /// <summary>Finds the patient's study on the PACS (the one given, or the only one) and pulls it into the cache; null (with a message) when there is none or several.</summary>

@@ -251,16 +251,14 @@ internal static class NiftiFormat
     {
         var path = h.Path;
         int nx = (int)extents[0], ny = (int)extents[1], nz = (int)extents[2];
-        Matrix3D linearRas;
-        Vector3D originRas;
-        if (h.SFormCode > 0)
+        ImageGeometry SForm()
         {
             var s = srow;
-            linearRas = new Matrix3D(s[0, 0], s[0, 1], s[0, 2], s[1, 0], s[1, 1], s[1, 2], s[2, 0], s[2, 1], s[2, 2]);
-            originRas = new Vector3D(s[0, 3], s[1, 3], s[2, 3]);
-            h.GeometrySource = "sform";
+            var linearRas = new Matrix3D(s[0, 0], s[0, 1], s[0, 2], s[1, 0], s[1, 1], s[1, 2], s[2, 0], s[2, 1], s[2, 2]);
+            return GeometryFromRasAffine(nx, ny, nz, linearRas, new Vector3D(s[0, 3], s[1, 3], s[2, 3]), path, "sform");
         }
-        else if (h.QFormCode > 0)
+
+        ImageGeometry QForm()
         {
             var (b, c, d) = quaternion;
             var rotation = QuaternionToMatrix(b, c, d);
@@ -268,18 +266,39 @@ internal static class NiftiFormat
             var dx = SpacingOrOne(pixdim[1]);
             var dy = SpacingOrOne(pixdim[2]);
             var dz = SpacingOrOne(pixdim[3]) * qfac;
-            linearRas = rotation * new Matrix3D(dx, 0, 0, 0, dy, 0, 0, 0, dz);
-            originRas = qoffset;
+            return GeometryFromRasAffine(nx, ny, nz, rotation * new Matrix3D(dx, 0, 0, 0, dy, 0, 0, 0, dz), qoffset, path, "qform");
+        }
+
+        // The transform in use must be valid (its error is the file's); the other one is recorded only when it is valid.
+        static ImageGeometry? OrNull(Func<ImageGeometry> make)
+        {
+            try
+            {
+                return make();
+            }
+            catch (ImageFormatException)
+            {
+                return null;
+            }
+        }
+
+        if (h.SFormCode > 0)
+        {
+            h.Geometry = h.SFormGeometry = SForm();
+            h.QFormGeometry = h.QFormCode > 0 ? OrNull(QForm) : null;
+            h.GeometrySource = "sform";
+        }
+        else if (h.QFormCode > 0)
+        {
+            h.Geometry = h.QFormGeometry = QForm();
             h.GeometrySource = "qform";
         }
         else
         {
-            linearRas = new Matrix3D(SpacingOrOne(pixdim[1]), 0, 0, 0, SpacingOrOne(pixdim[2]), 0, 0, 0, SpacingOrOne(pixdim[3]));
-            originRas = Vector3D.Zero;
+            var linearRas = new Matrix3D(SpacingOrOne(pixdim[1]), 0, 0, 0, SpacingOrOne(pixdim[2]), 0, 0, 0, SpacingOrOne(pixdim[3]));
             h.GeometrySource = "pixdim";
+            h.Geometry = GeometryFromRasAffine(nx, ny, nz, linearRas, Vector3D.Zero, path, h.GeometrySource);
         }
-
-        h.Geometry = GeometryFromRasAffine(nx, ny, nz, linearRas, originRas, path, h.GeometrySource);
     }
 
     private static double SpacingOrOne(double v) => double.IsFinite(v) && v > 0 ? v : (double.IsFinite(v) && v < 0 ? -v : 1.0);

@@ -65,6 +65,12 @@ public sealed class NiftiHeader
     /// <summary>Which transform the geometry came from: "sform", "qform" or "pixdim".</summary>
     public string GeometrySource { get; internal set; } = "";
 
+    /// <summary>The grid the qform gives (qform_code &gt; 0 and a valid transform), else null; compare with <see cref="SFormGeometry"/> to find files whose two transforms disagree.</summary>
+    public ImageGeometry? QFormGeometry { get; internal set; }
+
+    /// <summary>The grid the sform gives (sform_code &gt; 0 and a valid transform), else null.</summary>
+    public ImageGeometry? SFormGeometry { get; internal set; }
+
     /// <summary>True when the stored scaling changes values (slope finite, non-zero, and not 1 with intercept 0).</summary>
     public bool HasScaling => double.IsFinite(ScaleSlope) && ScaleSlope != 0 && double.IsFinite(ScaleIntercept) && (ScaleSlope != 1 || ScaleIntercept != 0);
 

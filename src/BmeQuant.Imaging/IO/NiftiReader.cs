@@ -48,6 +48,7 @@ public static class NiftiReader
                 $"{path}: holds {header.VolumeCount} volumes (dim = [{string.Join(", ", header.Dimensions.Take(header.Rank))}]); expected one 3-D volume. Read it with NiftiReader.ReadSeries."));
         }
 
+        CheckDataFits(stream, header, path);
         SkipTo(stream, header, path);
         return ReadVolume<T>(stream, header, 0);
     }
@@ -59,6 +60,7 @@ public static class NiftiReader
     {
         using var stream = OpenData(path);
         var header = ReadHeader(stream, path);
+        CheckDataFits(stream, header, path);
         SkipTo(stream, header, path);
         var result = new List<Volume<T>>();
         for (long v = 0; v < header.VolumeCount; v++)
@@ -132,6 +134,27 @@ public static class NiftiReader
         }
 
         return NiftiFormat.Parse(buffer.AsSpan(0, got), path);
+    }
+
+    /// <summary>
+    /// Refuses, before any voxel buffer is allocated, a header whose dimensions need more bytes than the file can hold:
+    /// an uncompressed file must reach vox_offset plus every voxel; a gzip file cannot expand more than deflate's 1032:1.
+    /// </summary>
+    private static void CheckDataFits(Stream stream, NiftiHeader header, string path)
+    {
+        var d = header.Dimensions;
+        var needed = header.VoxelOffset + ((double)d[0] * d[1] * d[2] * header.VolumeCount * header.BytesPerVoxel);
+        var compressed = stream is not FileStream;
+        var fileBytes = new FileInfo(path).Length;
+        const double MaxDeflateRatio = 1032;
+        var limit = compressed ? (fileBytes * MaxDeflateRatio) + 1024 : fileBytes;
+        if (needed > limit)
+        {
+            var dims = string.Join(", ", d.Take(header.Rank));
+            throw new ImageFormatException(compressed
+                ? string.Create(CultureInfo.InvariantCulture, $"{path}: voxel data truncated: dim = [{dims}] of {header.DataType} needs {needed:0} bytes, more than a gzip file of {fileBytes} bytes can hold (deflate expands at most 1032:1); expected a header whose dimensions match the data.")
+                : string.Create(CultureInfo.InvariantCulture, $"{path}: voxel data truncated at byte {fileBytes} (end of file); expected dim = [{dims}] {header.DataType} voxels ending at byte {needed:0}."));
+        }
     }
 
     private static void SkipTo(Stream stream, NiftiHeader header, string path)

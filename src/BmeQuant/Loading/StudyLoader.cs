@@ -47,6 +47,11 @@ internal static class StudyLoader
 
         var fluidRole = study.Series.First(x => ReferenceEquals(x.Series, fluidSeries)).Role;
         Log.SeriesChosen(logger, "fluid-sensitive", fluidSeries, fluidRole.Evidence);
+        ChoiceNote("fluid-sensitive", fluidSeries, study.Series.Where(x => x.Role.IsFluidSensitive), notes);
+        if (study.BestT1 is { } chosenT1)
+        {
+            ChoiceNote("T1", chosenT1, study.Series.Where(x => x.Role.Role == SeriesRole.T1), notes);
+        }
 
         var fluid = LoadDicom(fluidSeries, fluidRole, folder, discovery, options, progress, 0.3, 0.6, logger, ct);
         StudySeries? t1 = null;
@@ -69,7 +74,7 @@ internal static class StudyLoader
             : AnatomyDetector.Detect(headers.Select(h => (string?)h.GetStringOrDefault(DicomTag.BodyPartExamined, string.Empty)), HeaderTexts(headers));
         Log.AnatomyChosen(logger, anatomy, evidence);
 
-        return Finish(folder, fluid, t1, anatomy, evidence, study.StudyInstanceUid, StudyDate(fluidSeries.Header), notes, options, progress, ct);
+        return Finish(folder, fluid, fluidOriented: true, t1, anatomy, evidence, study.StudyInstanceUid, StudyDate(fluidSeries.Header), notes, options, progress, ct);
     }
 
     /// <summary>Opens a study from explicit paths, each a DICOM folder or a NIfTI file.</summary>
@@ -81,11 +86,12 @@ internal static class StudyLoader
         var texts = new List<(string Field, string? Text)>();
         string? studyUid = null;
         DateOnly? studyDate = null;
-        var fluid = LoadPath(fluidPath, fluid: true, options, progress, t1Path is null ? 0.9 : 0.45, notes, bodyParts, texts, ref studyUid, ref studyDate, logger, ct);
+        var fluid = LoadPath(fluidPath, fluid: true, options, progress, t1Path is null ? 0.9 : 0.45, notes, bodyParts, texts, ref studyUid, ref studyDate, out var fluidOriented, logger, ct);
         StudySeries? t1 = null;
         if (t1Path is not null)
         {
-            t1 = LoadPath(t1Path, fluid: false, options, progress, 0.9, notes, bodyParts, texts, ref studyUid, ref studyDate, logger, ct);
+            t1 = LoadPath(t1Path, fluid: false, options, progress, 0.9, notes, bodyParts, texts, ref studyUid, ref studyDate, out var t1Oriented, logger, ct);
+            t1 = t1 with { Volume = PlaceUnoriented(t1.Volume, t1Path, "T1 series", fluid, fluidOriented, t1Oriented, notes) };
         }
         else if (options.RequireT1)
         {
@@ -95,7 +101,7 @@ internal static class StudyLoader
         var (anatomy, evidence) = options.Anatomy is { } given ? (given, "given") : AnatomyDetector.Detect(bodyParts, texts);
         Log.AnatomyChosen(logger, anatomy, evidence);
 
-        return Finish(fluidPath, fluid, t1, anatomy, evidence, studyUid, studyDate, notes, options, progress, ct);
+        return Finish(fluidPath, fluid, fluidOriented, t1, anatomy, evidence, studyUid, studyDate, notes, options, progress, ct);
     }
 
     /// <summary>A study over volumes already in memory (phantoms, volumes from another library).</summary>
@@ -110,6 +116,7 @@ internal static class StudyLoader
     private static Study Finish(
         string source,
         StudySeries fluid,
+        bool fluidOriented,
         StudySeries? t1,
         Anatomy anatomy,
         string anatomyEvidence,
@@ -127,12 +134,14 @@ internal static class StudyLoader
         {
             progress.Report(BmeQuantStage.Loading, 0.92, "reading bone label map " + Path.GetFileName(bonePath));
             labels = ReadNifti(bonePath, "bone label map", NiftiReader.ReadLabels);
+            labels = PlaceUnoriented(labels, bonePath, "bone label map", fluid, fluidOriented, MaskOriented(bonePath, "bone label map", notes), notes);
         }
 
         if (options.ReferenceMaskPath is { } referencePath)
         {
             progress.Report(BmeQuantStage.Loading, 0.96, "reading reference mask " + Path.GetFileName(referencePath));
             reference = ReadNifti(referencePath, "reference mask", NiftiReader.ReadMask);
+            reference = PlaceUnoriented(reference, referencePath, "reference mask", fluid, fluidOriented, MaskOriented(referencePath, "reference mask", notes), notes);
         }
 
         var input = new StudyInput(fluid.Volume, t1?.Volume)
@@ -145,6 +154,7 @@ internal static class StudyLoader
             ReferenceMask = reference,
             ReferenceMaskSource = options.ReferenceMaskPath is null ? null : Path.GetFileName(options.ReferenceMaskPath),
             Anatomy = anatomy,
+            Notes = [.. notes],
         };
         progress.Report(BmeQuantStage.Completed, 1.0, "study opened");
         return new Study(input, fluid, t1, anatomyEvidence, source, studyUid, studyDate, notes);
@@ -184,10 +194,12 @@ internal static class StudyLoader
         List<(string Field, string? Text)> texts,
         ref string? studyUid,
         ref DateOnly? studyDate,
+        out bool oriented,
         ILogger logger,
         CancellationToken ct)
     {
         var what = fluid ? "fluid-sensitive series" : "T1 series";
+        oriented = true;
         var progressFrom = fluid ? 0.0 : 0.45;
         if (Directory.Exists(path))
         {
@@ -216,7 +228,9 @@ internal static class StudyLoader
         progress.Report(BmeQuantStage.Loading, progressFrom, "reading " + Path.GetFileName(path));
         var watch = Stopwatch.StartNew();
         var volume = ReadNifti(path, what, NiftiReader.ReadFloat);
-        var description = NiftiReader.ReadHeader(path).Description.Trim();
+        var header = NiftiReader.ReadHeader(path);
+        oriented = TransformNotes(header, path, what, notes);
+        var description = header.Description.Trim();
         var sidecar = Sidecar.Read(path);
         if (sidecar is not null)
         {
@@ -234,6 +248,63 @@ internal static class StudyLoader
         Log.Loaded(logger, path, volume.Geometry.SizeX, volume.Geometry.SizeY, volume.Geometry.SizeZ, watch.ElapsedMilliseconds);
         progress.Report(BmeQuantStage.Loading, progressTo, "read " + Path.GetFileName(path));
         return new StudySeries(volume, provenance, SeriesSourceKind.Nifti, sidecar?.Role, [], 0);
+    }
+
+    /// <summary>Notes a NIfTI file whose sform and qform disagree or that has neither; returns false for the latter (no orientation).</summary>
+    private static bool TransformNotes(NiftiHeader header, string path, string what, List<string> notes)
+    {
+        var file = Path.GetFileName(path);
+        if (header.GeometrySource == "pixdim")
+        {
+            notes.Add($"The {what} '{file}' has no orientation (qform_code = sform_code = 0): its grid is taken from pixdim alone, axis-aligned at the origin.");
+            return false;
+        }
+
+        if (header.SFormGeometry is { } sform && header.QFormGeometry is { } qform)
+        {
+            var corners = sform.CornerPoints().Zip(qform.CornerPoints(), (a, b) => (a - b).Length).Max();
+            if (corners > 0.5)
+            {
+                notes.Add(string.Create(CultureInfo.InvariantCulture, $"The {what} '{file}': its sform and qform disagree by up to {corners:0.#} mm at the grid's corners; the sform (code {(int)header.SFormCode}) was used, as NIfTI prefers it when its code is set."));
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads the header of a mask already read successfully: its transform notes, and whether it has an orientation.</summary>
+    private static bool MaskOriented(string path, string what, List<string> notes) =>
+        TransformNotes(NiftiReader.ReadHeader(path), path, what, notes);
+
+    /// <summary>
+    /// A volume of which either side (it or the fluid-sensitive series) has no orientation cannot be placed in patient
+    /// space: it is taken voxel for voxel on the fluid-sensitive grid when its size is the same (with a note), else refused.
+    /// </summary>
+    private static Volume<T> PlaceUnoriented<T>(Volume<T> volume, string path, string what, StudySeries fluid, bool fluidOriented, bool oriented, List<string> notes)
+        where T : unmanaged
+    {
+        if (fluidOriented && oriented)
+        {
+            return volume;
+        }
+
+        var g = volume.Geometry;
+        var f = fluid.Volume.Geometry;
+        var file = Path.GetFileName(path);
+        var fluidName = fluid.Provenance.Source ?? "fluid-sensitive series";
+        var which = (fluidOriented, oriented) switch
+        {
+            (false, false) => $"Neither the fluid-sensitive series '{fluidName}' nor the {what} '{file}' has an orientation (qform_code = sform_code = 0)",
+            (false, _) => $"The fluid-sensitive series '{fluidName}' has no orientation (qform_code = sform_code = 0)",
+            _ => $"The {what} '{file}' has no orientation (qform_code = sform_code = 0)",
+        };
+        if (g.SizeX != f.SizeX || g.SizeY != f.SizeY || g.SizeZ != f.SizeZ)
+        {
+            throw new StudyOpenException(StudyOpenFailure.Unreadable, path, string.Create(CultureInfo.InvariantCulture, $"{which}, and the {what} '{file}' ({g.SizeX}×{g.SizeY}×{g.SizeZ}) is not on the fluid-sensitive voxel grid ({f.SizeX}×{f.SizeY}×{f.SizeZ}): it cannot be placed on it. Give files that keep the scanner's transform (qform/sform), as dcm2niix writes them."));
+        }
+
+        notes.Add(string.Create(CultureInfo.InvariantCulture, $"{which}: the {what} '{file}' was taken voxel for voxel on the fluid-sensitive grid (same size {f.SizeX}×{f.SizeY}×{f.SizeZ}); its position could not be checked in patient space."));
+        return new Volume<T>(f, volume.Data);
     }
 
     private static bool IsNifti(string path) =>
@@ -331,7 +402,7 @@ internal static class StudyLoader
             folder,
             complete.Length == 0
                 ? $"No study in {folder} has a {FluidWords}: {list}."
-                : $"{folder} holds {complete.Length} studies that could be analysed; choose one with StudyOpenOptions.StudyInstanceUid: {list}.");
+                : $"{folder} holds {complete.Length} studies that could be analysed; choose one with --study-uid (StudyOpenOptions.StudyInstanceUid): {list}.");
     }
 
     private static (DicomSeries Series, RoleClassification Role) PickSeries(string folder, DiscoveryResult discovery, bool fluid, StudyOpenOptions options, List<string> notes)
@@ -347,12 +418,13 @@ internal static class StudyLoader
         var what = fluid ? FluidWords : "T1-weighted series";
         if (best.Length == 1)
         {
+            ChoiceNote(fluid ? "fluid-sensitive" : "T1", best[0], all.Where(x => fluid ? x.Role.IsFluidSensitive : x.Role.Role == SeriesRole.T1), notes);
             return all.First(x => ReferenceEquals(x.Series, best[0]));
         }
 
         if (best.Length > 1)
         {
-            throw new StudyOpenException(StudyOpenFailure.MissingSeries, folder, $"{folder} holds a {what} in {best.Length} studies; choose one with StudyOpenOptions.StudyInstanceUid: {string.Join("; ", best.Select(b => b.StudyInstanceUid + " " + b.Label))}.");
+            throw new StudyOpenException(StudyOpenFailure.MissingSeries, folder, $"{folder} holds a {what} in {best.Length} studies; choose one with --study-uid (StudyOpenOptions.StudyInstanceUid): {string.Join("; ", best.Select(b => b.StudyInstanceUid + " " + b.Label))}.");
         }
 
         // Nothing classified in the role asked for: a folder holding exactly one volume is taken as given.
@@ -364,6 +436,26 @@ internal static class StudyLoader
         }
 
         throw new StudyOpenException(StudyOpenFailure.MissingSeries, folder, $"No {what} found in {folder}: {SeriesFound(all, discovery)}");
+    }
+
+    /// <summary>When several series could fill a role, a note naming the one chosen, the others and the order of preference.</summary>
+    private static void ChoiceNote(string what, DicomSeries chosen, IEnumerable<(DicomSeries Series, RoleClassification Role)> candidates, List<string> notes)
+    {
+        var all = candidates.Where(x => x.Series.VolumeCount == 1).ToArray();
+        if (all.Length < 2)
+        {
+            return;
+        }
+
+        static string Describe((DicomSeries Series, RoleClassification Role) x) => string.Create(
+            CultureInfo.InvariantCulture,
+            $"{x.Series.Label} ({x.Role.Role}, confidence {x.Role.Confidence:0.00}, {x.Series.Slices.Count} slices{(x.Series.Geometry.Refusal is null ? string.Empty : ", geometry refused")})");
+        var chosenEntry = all.First(x => ReferenceEquals(x.Series, chosen));
+        var others = all.Where(x => !ReferenceEquals(x.Series, chosen)).Select(Describe);
+        var order = what == "T1"
+            ? "a regular geometry first, then role confidence, then the number of slices"
+            : "a regular geometry first, then STIR over PD/T2 fat-sat over Dixon water, then role confidence, then the number of slices";
+        notes.Add($"{all.Length} {what} series found; chose {Describe(chosenEntry)} over {string.Join(", ", others)} (preference: {order}).");
     }
 
     private static string SeriesFound(IReadOnlyList<(DicomSeries Series, RoleClassification Role)> series, DiscoveryResult discovery)
