@@ -17,7 +17,7 @@
 // directory), MODES (comma list of mask = region + reference masks, nomask = region only; default mask), REALSIJ_OUT
 // (folder for <mode>-<subject>.nii.gz edema masks), and AnalysisOptions overrides: EDGE (LesionEdgeFraction), FILL
 // (FillHolesUpToMm3), K, SMOOTH (SmoothingSigmaMm), VETO (T1BrightVetoZ), MINVOL (MinimumLesionVolumeMm3), SURF
-// (SurfaceMarginMm), T1W (T1SupportWeight), BIAS=1 (CorrectBiasField). About 10 s of analysis per mode on 2 cores.
+// (SurfaceMarginMm), T1W (T1SupportWeight), BIAS=1 (CorrectBiasField), LC* (local-contrast lesions, below). About 10 s of analysis per mode on 2 cores.
 using System.Globalization;
 using BmeQuant.Imaging;
 using BmeQuant.Imaging.IO;
@@ -42,6 +42,26 @@ if (Knob("MINVOL") is { } minVolume) { options = options with { MinimumLesionVol
 if (Knob("SURF") is { } surface) { options = options with { SurfaceMarginMm = surface }; }
 if (Knob("T1W") is { } t1Weight) { options = options with { T1SupportWeight = t1Weight }; }
 if (Environment.GetEnvironmentVariable("BIAS") == "1") { options = options with { CorrectBiasField = true }; }
+
+// Local-contrast lesions (EdemaSegmenter.LocalContrast, internal): LC=0 turns them off; LC_HW, LC_C, LC_SW, LC_SC, LC_SD
+// override the rule's neighbourhood half-width (mm), local contrast (SD), shell width (mm), shell contrast (shell SDs)
+// and how far the shell lies below normal marrow (SD).
+if (Environment.GetEnvironmentVariable("LC") == "0")
+{
+    BmeQuant.Quantification.Internal.EdemaSegmenter.LocalContrast = null;
+}
+else
+{
+    var lc = BmeQuant.Quantification.Internal.Edema.LocalContrastRule.Default;
+    BmeQuant.Quantification.Internal.EdemaSegmenter.LocalContrast = lc with
+    {
+        NeighbourhoodHalfWidthMm = Knob("LC_HW") ?? lc.NeighbourhoodHalfWidthMm,
+        LocalContrastSd = Knob("LC_C") ?? lc.LocalContrastSd,
+        ShellWidthMm = Knob("LC_SW") ?? lc.ShellWidthMm,
+        ShellContrastSd = Knob("LC_SC") ?? lc.ShellContrastSd,
+        ShellDarkerSd = Knob("LC_SD") ?? lc.ShellDarkerSd,
+    };
+}
 
 var subjects = ReaderAgreement.SubjectFolders(root);
 if (subjects.Count == 0)

@@ -17,16 +17,16 @@ public class RealSijTests(ITestOutputHelper output)
     internal static IReadOnlyList<string> Subjects() => ReaderAgreement.SubjectFolders(s_folder);
 
     /// <summary>
-    /// The bar is ours ≥ 0.90 × the readers' mutual Dice. Not met yet (see docs/methods.md, "Validation"):
-    /// this asserts the measured level as a regression floor (<see cref="RegressionFloor"/>) and prints the table.
-    /// Measured 0.880 × with region and reference masks (tubes across the slices left out; 0.874 × before them, T1-bright
-    /// veto spared where the fluid signal rules out fat; 0.865 × before, 0.835 × before the boundary-chain join),
-    /// 0.846 × with the region mask only (0.842 × before the tubes, 0.830 × before the veto exemption).
+    /// The bar: ours ≥ 0.90 × the readers' mutual Dice with region and reference masks (see docs/methods.md,
+    /// "Validation"); the test fails below it and prints the table. Measured 0.925 × with the local-contrast lesions
+    /// (lesions brighter than their own darker-than-normal surroundings; 0.880 × before them with the tubes across the
+    /// slices left out, 0.874 × before the tubes, 0.865 × before the T1-bright veto exemption, 0.835 × before the
+    /// boundary-chain join), 0.867 × with the region mask only (0.846 × before the local-contrast lesions).
     /// </summary>
-    private const double RegressionFloor = 0.875;
+    private const double RegressionFloor = 0.90;
 
-    /// <summary>Regression floor without the reference mask (reference estimated; measured 0.846 ×).</summary>
-    private const double RegressionFloorWithoutReference = 0.84;
+    /// <summary>Regression floor without the reference mask (reference estimated; measured 0.867 ×).</summary>
+    private const double RegressionFloorWithoutReference = 0.86;
 
     [Fact]
     public void Analyze_WithRegionAndReferenceMasks_AgreesWithReadersAboveTheRegressionFloor()

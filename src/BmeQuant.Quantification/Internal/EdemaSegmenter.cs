@@ -2,6 +2,7 @@ using System.Globalization;
 using BmeQuant.Imaging;
 using BmeQuant.Imaging.Filters;
 using BmeQuant.Quantification.Internal.Bones;
+using BmeQuant.Quantification.Internal.Edema;
 
 namespace BmeQuant.Quantification.Internal;
 
@@ -345,6 +346,9 @@ internal static class EdemaSegmenter
             m[i] = (byte)(sl[i] != 0 && big[sl[i]] ? 1 : 0);
         }
 
+        // Lesions brighter than their own darker-than-normal surroundings (below the global threshold) join the lesions.
+        AddLocalContrastLesions(raw, fluid, bones, reference, muscleFluid, levelScale, options, m, levelMap);
+
         // Boundary-layer voxels join a lesion, never seed one: a boundary voxel at or above the lesion's edge level joins
         // when face-adjacent to the lesion or to a boundary voxel that joined it (chains of boundary voxels: with thick
         // slices a third of a region's voxels are boundary, and the marrow next to the joint is reached only through them).
@@ -386,6 +390,62 @@ internal static class EdemaSegmenter
         }
 
         return mask;
+    }
+
+    /// <summary>
+    /// The constants of the local-contrast lesions (<see cref="LocalContrastLesions"/>) that <see cref="Clean"/> adds, or
+    /// null for none. Settable for the measuring script (benchmarks/scripts/realsij_agreement.cs) only; the analysis
+    /// always runs with <see cref="LocalContrastRule.Default"/>.
+    /// </summary>
+    internal static LocalContrastRule? LocalContrast { get; set; } = LocalContrastRule.Default;
+
+    /// <summary>
+    /// Adds to <paramref name="mask"/> the lesions <see cref="LocalContrastLesions.Find"/> accepts (their voxels not in
+    /// the mask yet), each with its own edge level (<see cref="AnalysisOptions.LesionEdgeFraction"/> of the way from the
+    /// normal-marrow median to its median) in <paramref name="levelMap"/>, from which boundary voxels above the rule's
+    /// threshold may join it.
+    /// </summary>
+    private static void AddLocalContrastLesions(Volume<byte> raw, Volume<float> fluid, Volume<byte> bones, ReferenceStats reference, double? muscleFluid, double levelScale, AnalysisOptions options, byte[] mask, float[] levelMap)
+    {
+        if (LocalContrast is not { } rule
+            || LocalContrastLesions.Find(raw, fluid, bones, reference, levelScale, options.MinimumLesionVolumeMm3, options.RequireBrighterThanMuscle ? muscleFluid : null, rule) is not { } found)
+        {
+            return;
+        }
+
+        var added = ConnectedComponents.Label(found, Connectivity.Vertex26);
+        var lab = added.Labels.Data;
+        var f = fluid.Data;
+        var values = new List<float>[added.Count + 1];
+        for (var c = 1; c <= added.Count; c++)
+        {
+            values[c] = [];
+        }
+
+        for (var i = 0; i < lab.Length; i++)
+        {
+            if (lab[i] != 0)
+            {
+                values[lab[i]].Add(f[i]);
+            }
+        }
+
+        var level = new float[added.Count + 1];
+        for (var c = 1; c <= added.Count; c++)
+        {
+            values[c].Sort();
+            var core = SortedQuantile(values[c], CoreQuantile);
+            level[c] = (float)(levelScale * (reference.FluidMedian + (options.LesionEdgeFraction * (core - reference.FluidMedian))));
+        }
+
+        for (var i = 0; i < lab.Length; i++)
+        {
+            if (lab[i] != 0 && mask[i] == 0)
+            {
+                mask[i] = 1;
+                levelMap[i] = level[lab[i]];
+            }
+        }
     }
 
     /// <summary>
