@@ -118,6 +118,29 @@ internal static class VertebraFinder
         var previous = sacrumMask;
         var previousZ = midZ;
         var p = pieces.Labels.Data;
+        var grownBodies = new Dictionary<int, Volume<byte>>();
+        Volume<byte> Grown(int label)
+        {
+            if (!grownBodies.TryGetValue(label, out var grown))
+            {
+                var seed = new Volume<byte>(bg);
+                for (var i = 0; i < p.Length; i++)
+                {
+                    seed.Data[i] = (byte)(p[i] == label ? 1 : 0);
+                }
+
+                grown = BinaryMorphology.Dilate(seed, growMm);
+                for (var i = 0; i < c.Length; i++)
+                {
+                    grown.Data[i] &= c[i];
+                }
+
+                grownBodies[label] = grown;
+            }
+
+            return grown;
+        }
+
         while (vertebrae.Count < MaximumVertebrae && bodies.Count > 0)
         {
             var distance = DistanceTransform.OutsideMm(previous).Data;
@@ -131,17 +154,10 @@ internal static class VertebraFinder
                     continue;
                 }
 
-                var seed = new Volume<byte>(bg);
-                for (var i = 0; i < p.Length; i++)
-                {
-                    seed.Data[i] = (byte)(p[i] == label ? 1 : 0);
-                }
-
-                var grown = BinaryMorphology.Dilate(seed, growMm);
+                var grown = Grown(label);
                 var near = double.PositiveInfinity;
                 for (var i = 0; i < c.Length; i++)
                 {
-                    grown.Data[i] &= c[i];
                     if (grown.Data[i] != 0)
                     {
                         near = Math.Min(near, distance[i]);
