@@ -34,6 +34,12 @@ internal static class InputChecks
             throw new QuantificationException(string.Create(CultureInfo.InvariantCulture, $"{fluidName} holds the same value ({c:G6}) in every voxel: there is no contrast to measure edema on; expected a STIR or fat-suppressed PD/T2 image."));
         }
 
+        var g = fluid.Geometry;
+        if (g.SizeX == 1 || g.SizeY == 1 || g.SizeZ == 1)
+        {
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{fluidName} is a single slice ({g.SizeX}×{g.SizeY}×{g.SizeZ} voxels of {g.Spacing.X:0.###}×{g.Spacing.Y:0.###}×{g.Spacing.Z:0.###} mm): volumes are those of that slab only, and depths and lesion shapes are measured within it."));
+        }
+
         var t1 = input.T1;
         if (t1 is null)
         {

@@ -133,6 +133,7 @@ internal static class StudyLoader
         if (options.BoneMaskPath is { } bonePath)
         {
             progress.Report(BmeQuantStage.Loading, 0.92, "reading bone label map " + Path.GetFileName(bonePath));
+            RequireOneVolume(bonePath, "bone label map");
             labels = ReadNifti(bonePath, "bone label map", NiftiReader.ReadLabels);
             labels = PlaceUnoriented(labels, bonePath, "bone label map", fluid, fluidOriented, MaskOriented(bonePath, "bone label map", notes), notes);
         }
@@ -140,6 +141,7 @@ internal static class StudyLoader
         if (options.ReferenceMaskPath is { } referencePath)
         {
             progress.Report(BmeQuantStage.Loading, 0.96, "reading reference mask " + Path.GetFileName(referencePath));
+            RequireOneVolume(referencePath, "reference mask");
             reference = ReadNifti(referencePath, "reference mask", NiftiReader.ReadMask);
             reference = PlaceUnoriented(reference, referencePath, "reference mask", fluid, fluidOriented, MaskOriented(referencePath, "reference mask", notes), notes);
         }
@@ -227,6 +229,7 @@ internal static class StudyLoader
 
         progress.Report(BmeQuantStage.Loading, progressFrom, "reading " + Path.GetFileName(path));
         var watch = Stopwatch.StartNew();
+        RequireOneVolume(path, what);
         var volume = ReadNifti(path, what, NiftiReader.ReadFloat);
         var header = NiftiReader.ReadHeader(path);
         oriented = TransformNotes(header, path, what, notes);
@@ -270,6 +273,18 @@ internal static class StudyLoader
         }
 
         return true;
+    }
+
+    /// <summary>Refuses a NIfTI file of several volumes (4-D or more) before its voxels are read, saying what to give instead.</summary>
+    private static void RequireOneVolume(string path, string what)
+    {
+        var header = ReadNifti(path, what, NiftiReader.ReadHeader);
+        if (header.VolumeCount > 1)
+        {
+            throw new StudyOpenException(StudyOpenFailure.Unreadable, path, string.Create(
+                CultureInfo.InvariantCulture,
+                $"The {what} '{path}' holds {header.VolumeCount} volumes (dim = [{string.Join(", ", header.Dimensions.Take(header.Rank))}]); expected one 3-D volume. Give one volume as its own file (split the multi-echo, Dixon or time-series export)."));
+        }
     }
 
     /// <summary>Reads the header of a mask already read successfully: its transform notes, and whether it has an orientation.</summary>
