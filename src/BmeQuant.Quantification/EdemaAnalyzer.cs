@@ -154,14 +154,14 @@ public static class EdemaAnalyzer
         // The muscle estimate (one thread) runs beside the rule's raw decisions at the threshold and at the threshold ∓ the
         // sensitivity fraction (step 5's first pass: they need the rule, not the muscle).
         (double Fluid, double T1)? muscleLevels = null;
-        Volume<byte> raw = null!, rawLower = null!, rawHigher = null!;
+        Volume<byte> raw = null!, rawLower = null!, rawHigher = null!, boundary = null!;
         Concurrent.Run(
             options.MaxDegreeOfParallelism,
             () => muscleLevels = MuscleEstimator.Estimate(fluid, t1, shell, reference),
             () =>
             {
                 using var stage = AnalysisStage.Start("raw decisions");
-                var boundary = EdemaSegmenter.BoundaryLayer(labels);
+                boundary = EdemaSegmenter.BoundaryLayer(labels);
                 Volume<byte> Raw(double threshold) => EdemaSegmenter.Threshold(fluid, t1, bones.Union, boundary, bones.SurfaceDepthMm, reference, rule, threshold, options);
                 raw = Raw(rule.FluidThreshold);
                 rawLower = Raw(lowerT);
@@ -172,7 +172,15 @@ public static class EdemaAnalyzer
 
         // 5. Edema: the rule's decision (above), the partial-volume anchor (fully edematous marrow), lesions.
         stages.Next("edema");
-        var full = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, rule.FluidThreshold, muscleLevels, FreeWaterEstimator.EstimateT1(fluid, t1, shell, muscleLevels));
+        // Two fits of the anchor (docs/methods.md, "Partial-volume model"). The edema fractions (the fraction-weighted volume)
+        // take the fit over the lesions brighter than muscle: red-marrow islands lie on a flatter mixing line. The reported
+        // anchor, which sets the binary edge and the follow-up re-measurement's ratio, stays the fit over every hyperintense
+        // voxel: on the phantoms its half-edematous level matches the truth mask's edge (half the lesion fit lies inside it,
+        // the fluid image being blurrier than the fraction map) and the paired re-measurement was validated with it.
+        var freeWater = FreeWaterEstimator.EstimateT1(fluid, t1, shell, muscleLevels);
+        var full = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, rule.FluidThreshold, muscleLevels, freeWater);
+        var lesionFull = full.Source == "t1-fat-loss" ? FullEdemaEstimator.Estimate(fluid, t1, raw, reference, rule.FluidThreshold, muscleLevels, freeWater, lesionsOnly: true) : full;
+        var fractionFull = lesionFull.Source == full.Source ? lesionFull : full;
         var edgeLevel = options.MinimumEdemaFraction > 0 ? full.SignalAt(options.MinimumEdemaFraction, reference.FluidMedian) : double.NaN;
 
         // Lesions and the rim filter run on the bones' box with a voxel's margin (raw decisions are 0 outside the bones;
@@ -197,7 +205,7 @@ public static class EdemaAnalyzer
         notes.AddRange(edemaNotes);
         edema = EdemaSegmenter.PasteBox(box, edema, grid);
         var support = EdemaSegmenter.PasteBox(box, boxSupport, grid);
-        var fraction = EdemaFraction.Map(fluid, edema, support, full, reference.FluidMedian);
+        var fraction = EdemaFraction.Map(fluid, edema, support, fractionFull, reference.FluidMedian, boundary);
         var voxelMm3 = grid.VoxelVolumeMm3;
         var sensitivity = new ThresholdSensitivity(
             options.ThresholdSensitivityFraction,
@@ -263,7 +271,7 @@ public static class EdemaAnalyzer
             Bones = perBone,
             Sparcc = sparcc,
             LowSignalBands = bands,
-            EdemaFraction = new EdemaFractionModel(full.Fluid, full.Source, options.MinimumEdemaFraction, edgeLevel, full.Description),
+            EdemaFraction = new EdemaFractionModel(full.Fluid, full.Source, options.MinimumEdemaFraction, edgeLevel, ReferenceEquals(fractionFull, full) ? full.Description : FormattableString.Invariant($"{full.Description}; edema fractions (fraction-weighted volume) anchored at {fractionFull.Fluid:G5}, {fractionFull.Description}")),
             Sensitivity = sensitivity,
             Notes = notes,
             Masks = new FindingsMasks(edema, labels, depthZones, reference.Mask),

@@ -117,11 +117,11 @@ public sealed record ReferenceMarrow(string Source, double VolumeMm3, double Flu
 public sealed record ThresholdReport(string Rule, double K, double FluidThreshold, string Description);
 
 /// <summary>The partial-volume model of edema fraction: fraction = (S − normal-marrow median) / (full − normal-marrow median), clamped to 0–1.</summary>
-/// <param name="FullEdemaFluidSignal">Fluid-sensitive signal of fully edematous (fat-free) marrow, modality value (NaN when not estimable).</param>
+/// <param name="FullEdemaFluidSignal">Fluid-sensitive signal of fully edematous (fat-free) marrow, modality value (NaN when not estimable): the anchor of the binary edge and of follow-up re-measurement, fitted over every hyperintense marrow voxel. The edema fractions behind the fraction-weighted volume use the fit over the lesions brighter than muscle, given in <paramref name="Description"/> when it differs (docs/methods.md, "Partial-volume model").</param>
 /// <param name="Source">"t1-fat-loss" (fluid rise per unit of T1 fat loss, muscle as fat-free anchor), "lesion-peak" (99th percentile of the hyperintense marrow) or "none".</param>
 /// <param name="MinimumFraction">Fraction from which a voxel counts in the binary volume.</param>
 /// <param name="BinaryEdgeFluidSignal">Fluid-sensitive signal at <paramref name="MinimumFraction"/> (the least edge level of every lesion), or NaN.</param>
-/// <param name="Description">How the anchor was obtained, with its numbers.</param>
+/// <param name="Description">How the anchor was obtained, with its numbers, and the anchor of the edema fractions when it differs.</param>
 public sealed record EdemaFractionModel(double FullEdemaFluidSignal, string Source, double MinimumFraction, double BinaryEdgeFluidSignal, string Description);
 
 /// <summary>Edema volume when the threshold moves by ∓ a fraction.</summary>

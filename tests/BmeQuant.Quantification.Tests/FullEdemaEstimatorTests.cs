@@ -256,4 +256,67 @@ public class FullEdemaEstimatorTests
         Assert.InRange(grown.Fluid, 0.97 * FullFluid, 1.03 * FullFluid);
         Assert.Contains("grown by", grown.Description, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Estimate_LesionsOnly_LeavesOutRedMarrowIslandsDarkerThanMuscle(int seed)
+    {
+        // Two blocks of hyperintense interior marrow three voxels apart (separate 26-connected components): a lesion on
+        // the mixing line to fat-free marrow (fractions 0.3–0.7), and a red-marrow island of the same size darker than muscle
+        // on the fluid series (150–190 against muscle 220) with a large T1 fat loss (fat partly replaced by haematopoietic
+        // cells, not by water): a flatter line. Over every voxel the island pulls the estimate far below the lesion's
+        // fat-free signal; over the lesions brighter than muscle it is within 5 %.
+        var g = new ImageGeometry(40, 20, 10, new Vector3D(1, 1, 1), Vector3D.Zero);
+        var fluid = new Volume<float>(g);
+        var t1 = new Volume<float>(g);
+        var raw = new Volume<byte>(g);
+        var rng = new Random(seed);
+        double Noise() => 5 * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        for (var k = 0; k < 10; k++)
+        {
+            for (var j = 0; j < 20; j++)
+            {
+                for (var i = 0; i < 40; i++)
+                {
+                    var at = i + (j * 40) + (k * 800);
+                    if (i is >= 2 and < 18)
+                    {
+                        var f = 0.3 + (0.4 * rng.NextDouble());
+                        fluid.Data[at] = (float)(NormalFluid + (f * (FullFluid - NormalFluid)) + Noise());
+                        t1.Data[at] = (float)(NormalT1 - (f * (NormalT1 - MuscleT1)) + Noise());
+                        raw.Data[at] = EdemaSegmenter.Interior;
+                    }
+                    else if (i is >= 21 and < 37)
+                    {
+                        var u = rng.NextDouble();
+                        fluid.Data[at] = (float)(150 + (40 * u) + Noise());
+                        t1.Data[at] = (float)(NormalT1 - ((0.3 + (0.4 * u)) * (NormalT1 - MuscleT1)) + Noise());
+                        raw.Data[at] = EdemaSegmenter.Interior;
+                    }
+                    else
+                    {
+                        fluid.Data[at] = (float)(NormalFluid + Noise());
+                        t1.Data[at] = (float)(NormalT1 + Noise());
+                    }
+                }
+            }
+        }
+
+        var normal = new Volume<byte>(g);
+        for (var n = 0; n < normal.Length; n++)
+        {
+            normal.Data[n] = (byte)(raw.Data[n] == 0 ? 1 : 0);
+        }
+
+        var reference = new ReferenceStats("mask", normal, MaskedSample.From(fluid.Data, normal.Data), NormalFluid, NormalFluid - 3, NormalFluid + 3, 5, NormalT1, 5);
+        (double Fluid, double T1) muscle = (220, MuscleT1);
+
+        var every = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, NormalFluid + 15, muscle);
+        var lesions = FullEdemaEstimator.Estimate(fluid, t1, raw, reference, NormalFluid + 15, muscle, lesionsOnly: true);
+
+        Assert.True(every.Fluid < 0.8 * FullFluid, $"every voxel {every.Fluid:F1}: {every.Description}");
+        Assert.InRange(lesions.Fluid, 0.95 * FullFluid, 1.05 * FullFluid);
+        Assert.Contains("lesions brighter than muscle", lesions.Description, StringComparison.Ordinal);
+    }
 }

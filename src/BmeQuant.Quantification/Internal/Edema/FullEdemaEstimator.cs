@@ -64,12 +64,15 @@ internal static class FullEdemaEstimator
     /// Estimates the fully edematous signal. <paramref name="freeWaterT1"/> (T1 of joint fluid, null when not found)
     /// moves the fat-free anchor from muscle to halfway between muscle and free water: edematous marrow holds water
     /// that relaxes more slowly than muscle's, so on T1 it is darker than muscle, but it is not free fluid.
-    /// With the bone <paramref name="labels"/> (the lesion-aware, blur-neutral fit) only lesions brighter than muscle
-    /// enter, and the rise and loss are summed over them grown by <see cref="BlurReachVoxelDiagonals"/> into the interior
-    /// marrow, less the mean of a shell of <see cref="BackgroundShellMm"/> around that; without the labels (the
-    /// pipeline's fit, see docs/methods.md) over every hyperintense interior voxel alone.
+    /// With <paramref name="lesionsOnly"/> (the analysis' anchor of the edema fractions) only the hyperintense interior
+    /// voxels of lesions (26-connected) whose peak is brighter than muscle enter the fit: red-marrow islands, darker
+    /// than muscle throughout, lie on a flatter mixing line. Without it (the analysis' binary edge) every hyperintense
+    /// interior voxel enters. With the bone <paramref name="labels"/> (the grown fit, not used by the analysis: unstable
+    /// on the full phantom grid, docs/methods.md) the lesions' rise and loss are moreover summed over them grown by
+    /// <see cref="BlurReachVoxelDiagonals"/> into the interior marrow, less the mean of a shell of
+    /// <see cref="BackgroundShellMm"/> around that.
     /// </summary>
-    public static FullEdemaSignal Estimate(Volume<float> fluid, Volume<float>? t1, Volume<byte> raw, ReferenceStats reference, double fluidThreshold, (double Fluid, double T1)? muscle, double? freeWaterT1 = null, Volume<int>? labels = null)
+    public static FullEdemaSignal Estimate(Volume<float> fluid, Volume<float>? t1, Volume<byte> raw, ReferenceStats reference, double fluidThreshold, (double Fluid, double T1)? muscle, double? freeWaterT1 = null, Volume<int>? labels = null, bool lesionsOnly = false)
     {
         var f = fluid.Data;
         var r = raw.Data;
@@ -108,7 +111,7 @@ internal static class FullEdemaEstimator
             // With the bone labels (the lesion-aware fit): only the hyperintense interior marrow in lesions (26-connected)
             // whose peak is brighter than muscle. Red marrow islands are darker than muscle throughout and lie on another
             // mixing line (less rise per unit of fat loss); on the phantoms they were most of the voxels above threshold.
-            var lesions = labels is null ? null : ConnectedComponents.Label(InteriorMask(raw), Connectivity.Vertex26);
+            var lesions = labels is null && !lesionsOnly ? null : ConnectedComponents.Label(InteriorMask(raw), Connectivity.Vertex26);
             var lab = lesions?.Labels.Data;
             var edemaLike = lesions is null ? null : EdemaLikeComponents(lesions, f, muscle?.Fluid);
             var indices = new List<int>();
@@ -130,7 +133,7 @@ internal static class FullEdemaEstimator
             if (RobustSlope(rise, loss, keep) is { } fit)
             {
                 var slope = fit.Slope;
-                var how = Invariant($"fluid rise per unit of T1 fat loss over {fit.Kept} of {rise.Count} hyperintense marrow voxels ({rise.Count - fit.Kept} off the mixing line left out");
+                var how = Invariant($"fluid rise per unit of T1 fat loss over {fit.Kept} of {rise.Count} hyperintense marrow voxels{(lab is null ? "" : " of lesions brighter than muscle")} ({rise.Count - fit.Kept} off the mixing line left out");
                 if (labels is not null && GrownSlope(fluid, t1!, raw, labels, lab!, edemaLike!, indices, keep, median, t1Median, t1Span) is { } grown)
                 {
                     slope = grown.Slope;
