@@ -30,7 +30,7 @@ public class PrecompilerTests
         var segmenter = types.FindIndex(t => t.Name == "MarrowBoneSegmenter");
         Assert.True(segmenter > types.FindIndex(t => t.Name == "T1Registration"));
         Assert.True(segmenter < types.FindIndex(t => t.Name == "ReferenceEstimator"));
-        Assert.Equal(Precompiler.Types(automaticBones: false).Count + 9, types.Count);
+        Assert.Equal(Precompiler.Types(automaticBones: false).Count + 10, types.Count);
     }
 
     [Fact]

@@ -42,12 +42,12 @@ internal static class Precompiler
     [
         "SeriesAlignment", "T1Registration", "T1RegistrationOutcome", "Concurrent", "VoxelBox", "BoneGeometry", "BoneShell",
         "IntensityCorrection", "ReferenceEstimator", "ReferenceStats", "MaskedSample", "MuscleEstimator", "ThresholdRule",
-        "EdemaSegmenter", "FreeWaterEstimator", "FullEdemaEstimator", "DemarcationRimFilter", "ThroughSliceTubeFilter", "EdemaFraction",
+        "EdemaSegmenter", "LocalContrastLesions", "FreeWaterEstimator", "FullEdemaEstimator", "DemarcationRimFilter", "ThroughSliceTubeFilter", "EdemaFraction",
         "RegionMeasurer", "Grading", "PatternClassifier", "LowSignalBandDetector", "SparccScorer", "SparccJointSlice", "BandFlags",
     ];
 
     /// <summary>The automatic bone segmentation's types (compiled after the alignment's only when bones are not given).</summary>
-    private static readonly string[] s_automaticBones = ["BoneSegmenter", "MarrowBoneSegmenter", "SacrumFinder", "BoneNaming"];
+    private static readonly string[] s_automaticBones = ["BoneSegmenter", "MarrowBoneSegmenter", "SacrumFinder", "VertebraFinder", "BoneNaming"];
 
     /// <summary>The types compiled, in order (nested types such as lambdas' closures follow their declaring type).</summary>
     internal static IReadOnlyList<Type> Types(bool automaticBones)
