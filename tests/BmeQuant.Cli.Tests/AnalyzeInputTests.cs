@@ -273,15 +273,29 @@ public class AnalyzeInputTests
     }
 
     [Theory]
-    [InlineData(1, 1300, 1300, 1200)]
-    [InlineData(1, 30000, 30000, 30000)]
-    [InlineData(2, 100000, 100000, 100000)]
-    [InlineData(2, 60000, 60000, 500)]
-    public void Analyze_AbsurdHeaderSizeInATinyFile_ExitsCorruptInputBeforeAllocating(int version, long nx, long ny, long nz)
+    [InlineData(1, 1300, 1300, 1200, false)]
+    [InlineData(1, 1300, 1300, 1200, true)]
+    [InlineData(1, 30000, 30000, 30000, false)]
+    [InlineData(2, 100000, 100000, 100000, false)]
+    [InlineData(2, 60000, 60000, 500, false)]
+    public void Analyze_AbsurdHeaderSizeInATinyFile_ExitsCorruptInputBeforeAllocating(int version, long nx, long ny, long nz, bool gzip)
     {
         var s = SyntheticStudy.Write(TestPaths.NewOutputFolder("analyze-input-absurd"));
-        var path = Path.Combine(s.Folder, "stir-absurd.nii");
-        File.WriteAllBytes(path, RawNifti.Header(version, [nx, ny, nz], dataType: 16, bitpix: 32, payloadBytes: 4096));
+        var path = Path.Combine(s.Folder, gzip ? "stir-absurd.nii.gz" : "stir-absurd.nii");
+        var bytes = RawNifti.Header(version, [nx, ny, nz], dataType: 16, bitpix: 32, payloadBytes: 4096);
+        using (var file = File.Create(path))
+        {
+            if (gzip)
+            {
+                using var zip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest);
+                zip.Write(bytes);
+            }
+            else
+            {
+                file.Write(bytes);
+            }
+        }
+
         var before = GC.GetTotalAllocatedBytes(precise: true);
 
         var (code, _, stderr) = CliHost.Run("analyze", "--stir", path, "--t1", s.T1, "--bone-mask", s.Bones, "--out", s.Out);
