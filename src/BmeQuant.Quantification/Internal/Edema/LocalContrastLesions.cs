@@ -36,7 +36,8 @@ internal static class LocalContrastLesions
 
     /// <summary>
     /// The accepted lesions (1) on <paramref name="raw"/>'s grid, or null when none is accepted.
-    /// <paramref name="levelScale"/> multiplies the candidates' signal levels (the threshold-sensitivity check). With
+    /// <paramref name="levelScale"/> multiplies the candidates' minimum signal and their margin above the local background
+    /// (the threshold-sensitivity check). With
     /// <paramref name="muscleFluid"/> a lesion whose peak (<see cref="EdemaSegmenter.PeakQuantile"/>) is not brighter than
     /// muscle is haematopoietic marrow, as for the threshold's lesions.
     /// </summary>
@@ -195,8 +196,9 @@ internal static class LocalContrastLesions
 
     /// <summary>
     /// Mean fluid signal of the bone voxels below the rule's threshold (raw decision 0) in the in-plane square of
-    /// half-width <paramref name="halfWidthMm"/> around each voxel, NaN where that square holds none. Box sums per
-    /// slice: the sums along y add and subtract whole rows (SIMD), the sums along x are running sums (sequential).
+    /// half-width <paramref name="halfWidthMm"/> around each voxel, NaN where that square holds none or the voxel's row
+    /// holds no bone. Box sums per slice: the sums along y add and subtract whole rows (SIMD), the sums along x are
+    /// running sums (sequential); rows without bone are skipped.
     /// </summary>
     internal static Volume<float> LocalBackground(Volume<byte> raw, Volume<float> fluid, Volume<byte> bones, double halfWidthMm)
     {
@@ -221,12 +223,24 @@ internal static class LocalContrastLesions
             {
                 var off = k * sxy;
                 var any = false;
-                for (var i = 0; i < sxy; i++)
+                for (var j = 0; j < ny; j++)
                 {
-                    var use = b[off + i] != 0 && r[off + i] == 0;
-                    wf[i] = use ? f[off + i] : 0f;
-                    w[i] = use ? 1f : 0f;
-                    any |= use;
+                    var row = off + (j * nx);
+                    if (b.AsSpan(row, nx).IndexOfAnyExcept((byte)0) < 0)
+                    {
+                        // No bone in this row (most rows of a box around curved bones): nothing to weigh (vectorised clears).
+                        wf.AsSpan(j * nx, nx).Clear();
+                        w.AsSpan(j * nx, nx).Clear();
+                        continue;
+                    }
+
+                    for (var i = 0; i < nx; i++)
+                    {
+                        var use = b[row + i] != 0 && r[row + i] == 0;
+                        wf[(j * nx) + i] = use ? f[row + i] : 0f;
+                        w[(j * nx) + i] = use ? 1f : 0f;
+                        any |= use;
+                    }
                 }
 
                 var slice = o.AsSpan(off, sxy);
@@ -264,6 +278,14 @@ internal static class LocalContrastLesions
                         }
                     }
 
+                    var row = slice.Slice(j * nx, nx);
+                    if (b.AsSpan(off + (j * nx), nx).IndexOfAnyExcept((byte)0) < 0)
+                    {
+                        // Only bone voxels are ever asked for their background.
+                        row.Fill(float.NaN);
+                        continue;
+                    }
+
                     // Running sum along x of the column sums.
                     float sf = 0, sw = 0;
                     for (var i = 0; i < Math.Min(hx, nx - 1) + 1; i++)
@@ -272,7 +294,6 @@ internal static class LocalContrastLesions
                         sw += cw[i];
                     }
 
-                    var row = slice.Slice(j * nx, nx);
                     for (var i = 0; i < nx; i++)
                     {
                         if (i > 0)
@@ -317,21 +338,25 @@ internal static class LocalContrastLesions
         var b = bones.Data;
         var bg = background.Data;
         var minimum = (float)(levelScale * (reference.FluidMedian + reference.FluidRobustSd));
-        var contrast = (float)(rule.LocalContrastSd * reference.FluidRobustSd);
-        var scale = (float)levelScale;
+        var contrast = (float)(levelScale * rule.LocalContrastSd * reference.FluidRobustSd);
         var found = 0;
         Parallel.For(0, nz, k =>
         {
             var n = 0;
             for (var j = 0; j < ny; j++)
             {
+                if (b.AsSpan((j * nx) + (k * sxy), nx).IndexOfAnyExcept((byte)0) < 0)
+                {
+                    continue;
+                }
+
                 for (var i = 0; i < nx; i++)
                 {
                     var idx = i + (j * nx) + (k * sxy);
                     var v = f[idx];
 
                     // NaN background (no below-threshold marrow around) fails the comparison.
-                    if (v > minimum && v > scale * (bg[idx] + contrast) && IsInterior(b, idx, i, j, k, g))
+                    if (v > minimum && v - bg[idx] > contrast && IsInterior(b, idx, i, j, k, g))
                     {
                         o[idx] = 1;
                         n++;
