@@ -67,7 +67,10 @@ internal static class BoneSegmenter
             return names;
         }
 
-        var found = VertebraFinder.Find(fluid, t1, labels, sacrum, levels);
+        var left = names.FirstOrDefault(n => n.Value == "LeftIlium").Key;
+        var right = names.FirstOrDefault(n => n.Value == "RightIlium").Key;
+        double? midline = left != 0 && right != 0 ? (SacrumFinder.CentroidX(labels, left) + SacrumFinder.CentroidX(labels, right)) / 2 : null;
+        var found = VertebraFinder.Find(fluid, t1, labels, sacrum, levels, midline);
         if (found.SacrumParts is null && found.Vertebrae.Count == 0)
         {
             return names;
@@ -123,7 +126,7 @@ internal static class BoneSegmenter
         var label = names.FirstOrDefault(n => n.Value == "Sacrum").Key;
         var left = names.FirstOrDefault(n => n.Value == "LeftIlium").Key;
         var right = names.FirstOrDefault(n => n.Value == "RightIlium").Key;
-        if (left == 0 || right == 0 || label != 0 || SacrumFinder.Find(fluid, t1, labels, right, left, levels) is not { } sacrum)
+        if (left == 0 || right == 0 || label != 0 || SacrumFinder.Find(fluid, t1, labels, right, left, levels, out var iliaMarrow) is not { } sacrum)
         {
             return names;
         }
@@ -141,7 +144,26 @@ internal static class BoneSegmenter
         }
 
         var marrowVoxels = sacrum.Data.AsSpan().Count((byte)1);
+        long iliaAdded = 0;
+        if (iliaMarrow is not null)
+        {
+            var m = iliaMarrow.Data;
+            for (var i = 0; i < l.Length; i++)
+            {
+                if (m[i] != 0 && l[i] == 0)
+                {
+                    l[i] = m[i];
+                    iliaAdded++;
+                }
+            }
+        }
+
         var completed = MarrowBoneSegmenter.CompleteFound(fluid, t1, labels, label, levels);
+        if (iliaAdded > 0)
+        {
+            iliaAdded += MarrowBoneSegmenter.CompleteFound(fluid, t1, labels, right, levels) + MarrowBoneSegmenter.CompleteFound(fluid, t1, labels, left, levels);
+        }
+
         var joined = SacrumFinder.JoinJointGaps(t1, labels, label, right, left, levels);
         for (var i = 0; i < l.Length; i++)
         {
@@ -161,7 +183,7 @@ internal static class BoneSegmenter
         kept[label] = "Sacrum";
         notes.RemoveAll(n => n.StartsWith("No sacrum found between the ilia", StringComparison.Ordinal));
         notes.Add(string.Create(CultureInfo.InvariantCulture,
-            $"Sacrum found between the ilia by its marrow level alone ({counts[label] * voxel / 1000:F1} mL: T1 {levels.MarrowT1Threshold:G4}–{levels.MarrowT1Ceiling:G4} and fluid-sensitive < {levels.MarrowFluidThreshold:G4} on a 3×3 in-plane median, cut from touching tissue by a {SacrumFinder.SplitMm} mm erosion, within {SacrumFinder.JointReachMm} mm of an ilium, foramina filled within slices; {marrowVoxels * voxel / 1000:F1} mL of marrow, {completed * voxel / 1000:F1} mL added as the other bones are completed: enclosed regions, cortex shell; {joined * voxel / 1000:F1} mL of the sacrum and ilia closed across the joints, within {SacrumFinder.JointGapMm} mm)."));
+            $"Sacrum found between the ilia by its marrow level alone ({counts[label] * voxel / 1000:F1} mL: T1 {levels.MarrowT1Threshold:G4}–{levels.MarrowT1Ceiling:G4} and fluid-sensitive < {levels.MarrowFluidThreshold:G4} on a 3×3 in-plane median, cut from touching tissue by a {SacrumFinder.SplitMm} mm erosion, within {SacrumFinder.JointReachMm} mm of an ilium, foramina filled within slices; {marrowVoxels * voxel / 1000:F1} mL of marrow, {completed * voxel / 1000:F1} mL added as the other bones are completed: enclosed regions, cortex shell; {joined * voxel / 1000:F1} mL of the sacrum and ilia closed across the joints, within {SacrumFinder.JointGapMm} mm{(iliaAdded > 0 ? string.Create(CultureInfo.InvariantCulture, $"; {iliaAdded * voxel / 1000:F1} mL of the ilia's medial marrow met by the search (on one side of the midline, within {SacrumFinder.IliumContactMm} mm of that side's ilium) given back to them and completed") : "")})."));
         return kept;
     }
 }

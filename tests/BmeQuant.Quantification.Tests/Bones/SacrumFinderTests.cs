@@ -61,6 +61,48 @@ public class SacrumFinderTests
     }
 
     [Fact]
+    public void Find_RightIliumLabelledOnlyAsALateralStrip_ItsMedialMarrowGoesBackToItNotToTheSacrum()
+    {
+        // The right ilium's marrow spans i < 15 but only i < 4 is labelled (the general rule kept a lateral strip):
+        // the medial part i 4..14 lies between the ilia's centroids, touches the strip without a joint and stays on the
+        // right of the midline; the sacrum block (i 17..62, behind the joint line) crosses the midline.
+        var (fluid, t1, labels) = Slab(rightLabelledEnd: 4);
+        var sacrum = SacrumFinder.Find(fluid, t1, labels, RightIlium, LeftIlium, s_levels, out var iliaMarrow);
+        Assert.NotNull(sacrum);
+        Assert.NotNull(iliaMarrow);
+        int medial = 0, medialAsSacrum = 0, medialAsRight = 0, block = 0, blockFound = 0, asLeft = 0;
+        var g = labels.Geometry;
+        for (var k = 0; k < g.SizeZ; k++)
+        {
+            for (var j = 0; j < g.SizeY; j++)
+            {
+                for (var i = 0; i < g.SizeX; i++)
+                {
+                    var at = g.Offset(i, j, k);
+                    asLeft += iliaMarrow.Data[at] == LeftIlium ? 1 : 0;
+                    if (i is >= 4 and < 15 && j < 55)
+                    {
+                        medial++;
+                        medialAsSacrum += sacrum.Data[at] != 0 ? 1 : 0;
+                        medialAsRight += iliaMarrow.Data[at] == RightIlium ? 1 : 0;
+                    }
+                    else if (InBlock(i, j) && !InForamen(i, j))
+                    {
+                        block++;
+                        blockFound += sacrum.Data[at] != 0 ? 1 : 0;
+                        Assert.Equal(0, iliaMarrow.Data[at]);
+                    }
+                }
+            }
+        }
+
+        Assert.Equal(0, medialAsSacrum);
+        Assert.True(medialAsRight >= 0.9 * medial, $"{medialAsRight} of {medial} medial ilium voxels given back to the right ilium");
+        Assert.True(blockFound >= 0.95 * block, $"{blockFound} of {block} block voxels found");
+        Assert.Equal(0, asLeft);
+    }
+
+    [Fact]
     public void Find_NoMarrowBetweenTheIlia_ReturnsNull()
     {
         var (fluid, t1, labels) = Slab();
@@ -136,7 +178,7 @@ public class SacrumFinderTests
     /// marrow block i 17..62, rows 25–49, with a fatty foramen; a marrow-level distractor i 30..49, rows 3–17 (9 mm
     /// from the ilia); muscle elsewhere.
     /// </summary>
-    private static (Volume<float> Fluid, Volume<float> T1, Volume<int> Labels) Slab()
+    private static (Volume<float> Fluid, Volume<float> T1, Volume<int> Labels) Slab(int rightLabelledEnd = 15)
     {
         var g = new ImageGeometry(80, 60, 6, 0.6, 0.6, 3.3);
         var fluid = new Volume<float>(g);
@@ -150,7 +192,7 @@ public class SacrumFinderTests
                 {
                     var at = g.Offset(i, j, k);
                     var ilium = j < 55 && (i < 15 || i >= 65);
-                    labels.Data[at] = !ilium ? 0 : i < 15 ? RightIlium : LeftIlium;
+                    labels.Data[at] = !ilium || i < 15 && i >= rightLabelledEnd ? 0 : i < 15 ? RightIlium : LeftIlium;
                     (t1.Data[at], fluid.Data[at]) = ilium ? (900f, 400f)
                         : InForamen(i, j) ? (1500f, 500f)
                         : InBlock(i, j) || InDistractor(i, j) ? (900f, 400f)

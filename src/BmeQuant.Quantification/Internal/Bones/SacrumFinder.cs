@@ -29,6 +29,12 @@ internal static class SacrumFinder
     /// <summary>Widest gap between the sacrum and an ilium (sum of the distances to both) closed across a joint.</summary>
     public const double JointGapMm = 10;
 
+    /// <summary>
+    /// An eroded piece that stays on one side of the midpoint of the ilia's centroids and comes this close to that
+    /// side's ilium is the ilium's own medial marrow (no joint between: only the erosion separates them), not sacrum.
+    /// </summary>
+    public const double IliumContactMm = 3;
+
     /// <summary>Slice spacing that makes distances act within slices (beyond any distance used here).</summary>
     private const double PerSliceSpacingMm = 1e6;
 
@@ -36,8 +42,17 @@ internal static class SacrumFinder
     /// The sacrum as a mask on the full grid of <paramref name="labels"/>, or null when nothing qualifies.
     /// <paramref name="t1"/> must lie on the grid of <paramref name="fluid"/>.
     /// </summary>
-    public static Volume<byte>? Find(Volume<float> fluid, Volume<float> t1, Volume<int> labels, int rightIlium, int leftIlium, TissueLevels levels)
+    public static Volume<byte>? Find(Volume<float> fluid, Volume<float> t1, Volume<int> labels, int rightIlium, int leftIlium, TissueLevels levels) =>
+        Find(fluid, t1, labels, rightIlium, leftIlium, levels, out _);
+
+    /// <summary>
+    /// As <see cref="Find(Volume{float}, Volume{float}, Volume{int}, int, int, TissueLevels)"/>; also returns the
+    /// medial marrow of the ilia met by the search (<see cref="IliumContactMm"/>) as <paramref name="iliaMarrow"/> on
+    /// the full grid (<paramref name="rightIlium"/> or <paramref name="leftIlium"/>, 0 elsewhere), or null when none.
+    /// </summary>
+    public static Volume<byte>? Find(Volume<float> fluid, Volume<float> t1, Volume<int> labels, int rightIlium, int leftIlium, TissueLevels levels, out Volume<int>? iliaMarrow)
     {
+        iliaMarrow = null;
         var g = labels.Geometry;
         var boxes = VoxelBox.OfAll(labels);
         if (!boxes.TryGetValue(rightIlium, out var right) || !boxes.TryGetValue(leftIlium, out var left))
@@ -104,14 +119,47 @@ internal static class SacrumFinder
         }
 
         keep[0] = false;
+
+        // Pieces on one side of the midline touching that side's ilium: its medial marrow (side 1 right, 2 left).
+        var side = IliumSides(pieces, keep, labelsCrop, rightIlium, leftIlium, (rightX + leftX) / 2, origin, stepX, stepY, stepZ);
         var seeds = new Volume<byte>(bg);
+        var iliumSeeds = new Volume<byte>(bg);
         var any = false;
+        var anyIlium = false;
         for (var i = 0; i < p.Length; i++)
         {
-            if (keep[p[i]])
+            if (keep[p[i]] && side[p[i]] == 0)
             {
                 seeds.Data[i] = 1;
                 any = true;
+            }
+            else if (keep[p[i]])
+            {
+                iliumSeeds.Data[i] = side[p[i]];
+                anyIlium = true;
+            }
+        }
+
+        if (anyIlium)
+        {
+            var reach = SplitMm + Math.Min(g.Spacing.X, g.Spacing.Y);
+            var rightPart = HoleFilling.FillPerSlice(And(BinaryMorphology.Dilate(Only(iliumSeeds, 1), reach), candidate)).Data;
+            var leftPart = HoleFilling.FillPerSlice(And(BinaryMorphology.Dilate(Only(iliumSeeds, 2), reach), candidate)).Data;
+            iliaMarrow = new Volume<int>(g);
+            for (var k = 0; k < nz; k++)
+            {
+                for (var j = 0; j < ny; j++)
+                {
+                    var at = nx * (j + (ny * k));
+                    var to = box.FullIndex(g, 0, j, k);
+                    for (var i = 0; i < nx; i++)
+                    {
+                        if (ilia.Data[at + i] == 0 && (rightPart[at + i] | leftPart[at + i]) != 0)
+                        {
+                            iliaMarrow.Data[to + i] = rightPart[at + i] != 0 ? rightIlium : leftIlium;
+                        }
+                    }
+                }
             }
         }
 
@@ -206,8 +254,89 @@ internal static class SacrumFinder
         return added;
     }
 
+    /// <summary>
+    /// Per eroded piece: 1 when it lies wholly on the right of <paramref name="midX"/> and within
+    /// <see cref="IliumContactMm"/> of the right ilium, 2 likewise on the left, else 0.
+    /// </summary>
+    private static byte[] IliumSides(ComponentLabeling pieces, bool[] keep, Volume<int> labels, int rightIlium, int leftIlium, double midX, double origin, double stepX, double stepY, double stepZ)
+    {
+        var g = labels.Geometry;
+        var l = labels.Data;
+        Volume<byte> Mask(int label)
+        {
+            var m = new Volume<byte>(g);
+            for (var i = 0; i < l.Length; i++)
+            {
+                m.Data[i] = (byte)(l[i] == label ? 1 : 0);
+            }
+
+            return m;
+        }
+
+        var toRight = DistanceTransform.OutsideMm(Mask(rightIlium)).Data;
+        var toLeft = DistanceTransform.OutsideMm(Mask(leftIlium)).Data;
+        var n = pieces.Count + 1;
+        var (onRight, onLeft) = (new bool[n], new bool[n]);
+        var (nearRight, nearLeft) = (new bool[n], new bool[n]);
+        var p = pieces.Labels.Data;
+        int nx = g.SizeX, ny = g.SizeY;
+        for (var k = 0; k < g.SizeZ; k++)
+        {
+            for (var j = 0; j < ny; j++)
+            {
+                var row = nx * (j + (ny * k));
+                var x0 = origin + (j * stepY) + (k * stepZ);
+                for (var i = 0; i < nx; i++)
+                {
+                    var at = row + i;
+                    var q = p[at];
+                    if (q == 0 || !keep[q])
+                    {
+                        continue;
+                    }
+
+                    var x = x0 + (i * stepX);
+                    onRight[q] |= x < midX;
+                    onLeft[q] |= x >= midX;
+                    nearRight[q] |= toRight[at] <= IliumContactMm;
+                    nearLeft[q] |= toLeft[at] <= IliumContactMm;
+                }
+            }
+        }
+
+        var side = new byte[n];
+        for (var q = 1; q < n; q++)
+        {
+            side[q] = (byte)(onRight[q] && !onLeft[q] && nearRight[q] ? 1 : onLeft[q] && !onRight[q] && nearLeft[q] ? 2 : 0);
+        }
+
+        return side;
+    }
+
+    private static Volume<byte> Only(Volume<byte> mask, byte value)
+    {
+        var result = new Volume<byte>(mask.Geometry);
+        for (var i = 0; i < mask.Length; i++)
+        {
+            result.Data[i] = (byte)(mask.Data[i] == value ? 1 : 0);
+        }
+
+        return result;
+    }
+
+    private static Volume<byte> And(Volume<byte> a, Volume<byte> b)
+    {
+        var result = new Volume<byte>(a.Geometry);
+        for (var i = 0; i < a.Length; i++)
+        {
+            result.Data[i] = (byte)(a.Data[i] != 0 && b.Data[i] != 0 ? 1 : 0);
+        }
+
+        return result;
+    }
+
     /// <summary>Mean patient X (LPS) of the voxels equal to <paramref name="label"/>.</summary>
-    private static double CentroidX(Volume<int> labels, int label)
+    internal static double CentroidX(Volume<int> labels, int label)
     {
         var g = labels.Geometry;
         double si = 0, sj = 0, sk = 0;

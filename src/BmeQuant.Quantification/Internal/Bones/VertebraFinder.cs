@@ -51,8 +51,10 @@ internal static class VertebraFinder
     /// <summary>
     /// The sacrum's missing upper marrow and the vertebral bodies above <paramref name="sacrum"/> in
     /// <paramref name="labels"/>; <paramref name="t1"/> must lie on the grid of <paramref name="fluid"/>.
+    /// The midline is the sacrum's centroid along X unless <paramref name="midlineX"/> (patient X, mm) is given: the
+    /// midpoint of the ilia, when only part of the sacrum was found.
     /// </summary>
-    public static SpineFound Find(Volume<float> fluid, Volume<float> t1, Volume<int> labels, int sacrum, TissueLevels levels)
+    public static SpineFound Find(Volume<float> fluid, Volume<float> t1, Volume<int> labels, int sacrum, TissueLevels levels, double? midlineX = null)
     {
         var g = labels.Geometry;
         if (VoxelBox.Of(labels, sacrum) is not { } tight)
@@ -87,7 +89,7 @@ internal static class VertebraFinder
             }
         }
 
-        var (midX, midZ) = (sx / sn, sz / sn);
+        var (midX, midZ) = (midlineX ?? (sx / sn), sz / sn);
         var t1s = MedianFilter.ApplyVoxels(box.Crop(t1), 1, 1, 0).Data;
         var fluids = MedianFilter.ApplyVoxels(box.Crop(fluid), 1, 1, 0).Data;
         var (lo, hi, fl, soft) = (levels.MarrowT1Threshold, levels.MarrowT1Ceiling, levels.MarrowFluidThreshold, levels.SoftT1);
