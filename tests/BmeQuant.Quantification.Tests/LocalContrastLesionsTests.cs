@@ -122,6 +122,33 @@ public class LocalContrastLesionsTests
     }
 
     [Fact]
+    public void Find_LesionInTheRawBoundaryLayer_NotFound()
+    {
+        // The faint lesion in sclerotic bone, but its voxels are the raw decision's boundary layer (a bone's face against
+        // a touching bone: partial volume with cartilage and joint fluid, as an ankle phantom's bright strip between two
+        // bones was, which the analysis took for a 1.3 mL lesion): boundary voxels never seed a lesion. The same volume
+        // with an empty raw decision is found (the control).
+        var (fluid, bones, reference) = Marrow((i, j, k) => InDisc(i, j, k, FaintLesion, Sclerosis), 1);
+        Assert.NotNull(LocalContrastLesions.Find(new Volume<byte>(s_grid), fluid, bones, reference, 1, 30, null, LocalContrastRule.Default));
+        var raw = new Volume<byte>(s_grid);
+        for (var k = 2; k <= 4; k++)
+        {
+            for (var j = 0; j < s_grid.SizeY; j++)
+            {
+                for (var i = 0; i < s_grid.SizeX; i++)
+                {
+                    if (((i - 40) * (i - 40)) + ((j - 40) * (j - 40)) <= 25)
+                    {
+                        raw.Data[(int)s_grid.Offset(i, j, k)] = EdemaSegmenter.Boundary;
+                    }
+                }
+            }
+        }
+
+        Assert.Null(LocalContrastLesions.Find(raw, fluid, bones, reference, 1, 30, null, LocalContrastRule.Default));
+    }
+
+    [Fact]
     public void Find_UniformlyBrighterSlab_NotFound()
     {
         // Half the bone (x ≥ 40) as bright as the faint lesion: a slab brighter than normal marrow but not than its own

@@ -23,7 +23,9 @@ internal sealed record LocalContrastRule(double NeighbourhoodHalfWidthMm, double
 /// <summary>
 /// Lesions brighter than their own surroundings where the surroundings are darker than normal marrow: edema in
 /// sclerotic subchondral bone (dark on the fluid-sensitive series) that the global threshold, set against normal
-/// fatty marrow elsewhere, does not reach. Candidates are interior marrow voxels at least 1 robust SD above the
+/// fatty marrow elsewhere, does not reach. Candidates are interior marrow voxels (never the raw decision's
+/// <see cref="EdemaSegmenter.Boundary"/> voxels: the boundary layer of a bone against a touching bone — partial volume
+/// with cartilage and joint fluid — joins lesions and never seeds one, here as in the threshold's lesions) at least 1 robust SD above the
 /// normal-marrow median and <see cref="LocalContrastRule.LocalContrastSd"/> robust SDs above the mean of the
 /// below-threshold marrow in their in-plane neighbourhood; a 26-connected candidate lesion of at least the minimum
 /// lesion volume is kept when its in-plane shell of interior marrow is darker than normal marrow, the lesion stands out
@@ -45,7 +47,7 @@ internal static class LocalContrastLesions
     {
         var g = fluid.Geometry;
         var background = LocalBackground(raw, fluid, bones, rule.NeighbourhoodHalfWidthMm);
-        var candidates = Candidates(fluid, bones, background, reference, levelScale, rule);
+        var candidates = Candidates(raw, fluid, bones, background, reference, levelScale, rule);
         if (candidates is null)
         {
             return null;
@@ -327,7 +329,7 @@ internal static class LocalContrastLesions
         return output;
     }
 
-    private static Volume<byte>? Candidates(Volume<float> fluid, Volume<byte> bones, Volume<float> background, ReferenceStats reference, double levelScale, LocalContrastRule rule)
+    private static Volume<byte>? Candidates(Volume<byte> raw, Volume<float> fluid, Volume<byte> bones, Volume<float> background, ReferenceStats reference, double levelScale, LocalContrastRule rule)
     {
         var g = fluid.Geometry;
         int nx = g.SizeX, ny = g.SizeY, nz = g.SizeZ;
@@ -336,6 +338,7 @@ internal static class LocalContrastLesions
         var o = output.Data;
         var f = fluid.Data;
         var b = bones.Data;
+        var r = raw.Data;
         var bg = background.Data;
         var minimum = (float)(levelScale * (reference.FluidMedian + reference.FluidRobustSd));
         var contrast = (float)(levelScale * rule.LocalContrastSd * reference.FluidRobustSd);
@@ -356,7 +359,7 @@ internal static class LocalContrastLesions
                     var v = f[idx];
 
                     // NaN background (no below-threshold marrow around) fails the comparison.
-                    if (v > minimum && v - bg[idx] > contrast && IsInterior(b, idx, i, j, k, g))
+                    if (v > minimum && v - bg[idx] > contrast && r[idx] != EdemaSegmenter.Boundary && IsInterior(b, idx, i, j, k, g))
                     {
                         o[idx] = 1;
                         n++;
