@@ -21,13 +21,12 @@ public class RealSijTests(ITestOutputHelper output)
     /// "Validation"); the test fails below it and prints the table. Measured 0.925 × with the local-contrast lesions
     /// (lesions brighter than their own darker-than-normal surroundings; 0.880 × before them with the tubes across the
     /// slices left out, 0.874 × before the tubes, 0.865 × before the T1-bright veto exemption, 0.835 × before the
-    /// boundary-chain join), 0.905 × with the region mask only (estimated reference with spreads over reader-sized patches;
-    /// 0.867 × before them, 0.846 × before the local-contrast lesions).
+    /// boundary-chain join), 0.867 × with the region mask only (0.846 × before the local-contrast lesions).
     /// </summary>
     private const double RegressionFloor = 0.90;
 
-    /// <summary>Regression floor without the reference mask (reference estimated; measured 0.905 ×).</summary>
-    private const double RegressionFloorWithoutReference = 0.89;
+    /// <summary>Regression floor without the reference mask (reference estimated; measured 0.867 ×).</summary>
+    private const double RegressionFloorWithoutReference = 0.86;
 
     [Fact]
     public void Analyze_WithRegionAndReferenceMasks_AgreesWithReadersAboveTheRegressionFloor()
