@@ -28,10 +28,7 @@ internal sealed record ReferenceStats(
 /// The estimate keeps the marrow voxels at least 1 mm from the bone surface (no cortex) that are fatty on T1
 /// (T1 at or above the bones' T1 median) and takes the fluid-signal median and the lower half of its distribution
 /// only: the spread is (median − Q1)/0.674 and Q3 is mirrored as median + (median − Q1), so an upper tail of edema
-/// (however large, as long as it is under half of the bone) does not move the reference. The spreads (fluid and T1)
-/// are those a reader's small region of interest would see (<see cref="LocalSpread"/> over <see cref="PatchMm"/>
-/// patches, never above the whole sample's): the slow change of normal marrow's level across the bones (coil
-/// sensitivity, sacral against iliac marrow) is not noise and must not widen the threshold's margin.
+/// (however large, as long as it is under half of the bone) does not move the reference.
 /// </summary>
 internal static class ReferenceEstimator
 {
@@ -84,13 +81,6 @@ internal static class ReferenceEstimator
         var median = fluidSample.Quantile(0.5);
         var lowerQ1 = fluidSample.Quantile(0.25);
         var spread = Math.Max(median - lowerQ1, 1e-6 * Math.Abs(median) + 1e-12);
-        if (PatchMm > 0 && LocalSpread(fluid, mData, PatchMm, upper: false) is { } localFluidSd)
-        {
-            // The spread a reader's region of interest sees: noise and texture within a patch, not the slow change of
-            // level across the bones (coil sensitivity, sacral against iliac marrow). Never above the global spread.
-            spread = Math.Max(Math.Min(spread, localFluidSd * 0.6745), 1e-6 * Math.Abs(median) + 1e-12);
-            lowerQ1 = median - spread;
-        }
 
         // Keep as the reference mask the voxels within the mirrored central half (for reporting and ratios).
         var f = fluid.Data;
@@ -107,81 +97,6 @@ internal static class ReferenceEstimator
         // partial volume with cortex only ever lower T1).
         var (tm, ts) = T1StatsUpperHalf(t1, bones, boneDepthMm, minDepth, fluid, median + spread);
         return new ReferenceStats("estimated", marrow, MaskedSample.From(fluid.Data, mData), median, lowerQ1, median + spread, spread / 0.6745, tm, ts);
-    }
-
-    /// <summary>
-    /// Side of the in-plane patches (mm) over which the estimated reference's spreads are measured: about the region of
-    /// interest a reader draws in normal marrow (the real sacroiliac references measure 130–490 mm² a slice, 11–22 mm
-    /// across). 0 = the whole sample's spread only. Settable for the measuring script
-    /// (benchmarks/scripts/realsij_reference.cs) only; the analysis always runs with <see cref="ReaderPatchMm"/>.
-    /// </summary>
-    internal static double PatchMm { get; set; } = ReaderPatchMm;
-
-    /// <summary>Default of <see cref="PatchMm"/> (mm).</summary>
-    public const double ReaderPatchMm = 15;
-
-    /// <summary>
-    /// Robust SD of normal marrow as a small region of interest sees it: each slice is tiled into squares of
-    /// <paramref name="patchMm"/> (in-plane); in every tile holding at least a quarter of its area (and 20 voxels) of
-    /// <paramref name="mask"/>, the robust SD from one half of its distribution ((median − Q1)/0.6745, or
-    /// (Q3 − median)/0.6745 when <paramref name="upper"/>); the median over the tiles. Null when no tile qualifies.
-    /// </summary>
-    internal static double? LocalSpread(Volume<float> values, byte[] mask, double patchMm, bool upper)
-    {
-        var g = values.Geometry;
-        int nx = Math.Max(2, (int)Math.Round(patchMm / g.Spacing.X)), ny = Math.Max(2, (int)Math.Round(patchMm / g.Spacing.Y));
-        var minCount = Math.Max(20, nx * ny / 4);
-        var buffer = new float[nx * ny];
-        var spreads = new List<double>();
-        var v = values.Data;
-        for (var z = 0; z < g.SizeZ; z++)
-        {
-            for (var y0 = 0; y0 < g.SizeY; y0 += ny)
-            {
-                for (var x0 = 0; x0 < g.SizeX; x0 += nx)
-                {
-                    var n = 0;
-                    for (var y = y0; y < Math.Min(y0 + ny, g.SizeY); y++)
-                    {
-                        var row = (int)g.Offset(0, y, z);
-                        for (var x = x0; x < Math.Min(x0 + nx, g.SizeX); x++)
-                        {
-                            if (mask[row + x] != 0 && float.IsFinite(v[row + x]))
-                            {
-                                buffer[n++] = v[row + x];
-                            }
-                        }
-                    }
-
-                    if (n < minCount)
-                    {
-                        continue;
-                    }
-
-                    var s = buffer.AsSpan(0, n);
-                    s.Sort();
-                    var med = Q(s, 0.5);
-                    spreads.Add((upper ? Q(s, 0.75) - med : med - Q(s, 0.25)) / 0.6745);
-                }
-            }
-        }
-
-        if (spreads.Count == 0)
-        {
-            return null;
-        }
-
-        spreads.Sort();
-        var h = (spreads.Count - 1) * 0.5;
-        var lo = (int)h;
-        return spreads[lo] + ((h - lo) * (spreads[Math.Min(lo + 1, spreads.Count - 1)] - spreads[lo]));
-
-        static double Q(Span<float> sorted, double p)
-        {
-            var h = (sorted.Length - 1) * p;
-            var lo = (int)h;
-            return sorted[lo] + ((h - lo) * (sorted[Math.Min(lo + 1, sorted.Length - 1)] - sorted[lo]));
-        }
     }
 
     private static (double? Median, double? RobustSd) T1StatsUpperHalf(Volume<float>? t1, Volume<byte> bones, Volume<float> boneDepthMm, double minDepth, Volume<float> fluid, double fluidUpper)
@@ -207,13 +122,8 @@ internal static class ReferenceEstimator
         }
 
         var med = s.Quantile(0.5);
-        var sd = (s.Quantile(0.75) - med) / 0.6745;
-        if (PatchMm > 0 && LocalSpread(t1, mask, PatchMm, upper: true) is { } localSd)
-        {
-            sd = Math.Min(sd, localSd);
-        }
-
-        return (med, Math.Max(sd, 1e-6 * Math.Abs(med) + 1e-12));
+        var sd = Math.Max((s.Quantile(0.75) - med) / 0.6745, 1e-6 * Math.Abs(med) + 1e-12);
+        return (med, sd);
     }
 
     private static (double? Median, double? RobustSd) T1Stats(Volume<float>? t1, Volume<byte> mask)
