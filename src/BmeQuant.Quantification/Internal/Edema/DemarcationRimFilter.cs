@@ -88,20 +88,7 @@ internal static class DemarcationRimFilter
             isRim[label] = true;
         }
 
-        var m = mask.Data;
-        var lab = lesions.Labels.Data;
-        for (var i = 0; i < m.Length; i++)
-        {
-            if (lab[i] != 0 && isRim[lab[i]])
-            {
-                m[i] = 0;
-            }
-        }
-
-        if (support is not null)
-        {
-            ClearSupport(support, lab, isRim);
-        }
+        LesionRemoval.Remove(mask, lesions.Labels.Data, isRim, support);
 
         if (notes is not null)
         {
@@ -359,39 +346,6 @@ internal static class DemarcationRimFilter
         }
 
         return count;
-    }
-
-    /// <summary>Clears the support components (26-connected) that hold a rim voxel and no voxel of a kept lesion, and the rim voxels themselves.</summary>
-    private static void ClearSupport(Volume<byte> support, int[] lesionLabels, bool[] isRim)
-    {
-        var s = support.Data;
-        var parts = ConnectedComponents.Label(support, Connectivity.Vertex26);
-        var touchesRim = new bool[parts.Count + 1];
-        var touchesKept = new bool[parts.Count + 1];
-        var pl = parts.Labels.Data;
-        for (var i = 0; i < s.Length; i++)
-        {
-            if (pl[i] != 0 && lesionLabels[i] != 0)
-            {
-                if (isRim[lesionLabels[i]])
-                {
-                    touchesRim[pl[i]] = true;
-                }
-                else
-                {
-                    touchesKept[pl[i]] = true;
-                }
-            }
-        }
-
-        for (var i = 0; i < s.Length; i++)
-        {
-            var p = pl[i];
-            if (p != 0 && ((touchesRim[p] && !touchesKept[p]) || (lesionLabels[i] != 0 && isRim[lesionLabels[i]])))
-            {
-                s[i] = 0;
-            }
-        }
     }
 
     private static double Median(List<float> values)

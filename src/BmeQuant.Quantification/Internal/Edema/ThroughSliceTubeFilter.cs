@@ -57,20 +57,7 @@ internal static class ThroughSliceTubeFilter
             isTube[label] = true;
         }
 
-        var m = mask.Data;
-        var lab = lesions.Labels.Data;
-        for (var i = 0; i < m.Length; i++)
-        {
-            if (lab[i] != 0 && isTube[lab[i]])
-            {
-                m[i] = 0;
-            }
-        }
-
-        if (support is not null)
-        {
-            ClearSupport(support, lab, isTube);
-        }
+        LesionRemoval.Remove(mask, lesions.Labels.Data, isTube, support);
 
         if (notes is not null)
         {
@@ -168,40 +155,4 @@ internal static class ThroughSliceTubeFilter
     }
 
     private static double Square(double v) => v * v;
-
-    /// <summary>Clears the support voxels of the tubes and the support parts (26-connected) that touch a tube and no kept lesion.</summary>
-    private static void ClearSupport(Volume<byte> support, int[] lesionLabels, bool[] isTube)
-    {
-        var s = support.Data;
-        var parts = ConnectedComponents.Label(support, Connectivity.Vertex26);
-        var onTube = new bool[parts.Count + 1];
-        var onKept = new bool[parts.Count + 1];
-        var pl = parts.Labels.Data;
-        for (var i = 0; i < s.Length; i++)
-        {
-            var p = pl[i];
-            var c = lesionLabels[i];
-            if (p != 0 && c != 0)
-            {
-                if (isTube[c])
-                {
-                    onTube[p] = true;
-                }
-                else
-                {
-                    onKept[p] = true;
-                }
-            }
-        }
-
-        for (var i = 0; i < s.Length; i++)
-        {
-            var p = pl[i];
-            var c = lesionLabels[i];
-            if (p != 0 && ((onTube[p] && !onKept[p]) || (c != 0 && isTube[c])))
-            {
-                s[i] = 0;
-            }
-        }
-    }
 }

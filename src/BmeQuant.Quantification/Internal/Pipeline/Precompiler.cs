@@ -42,7 +42,7 @@ internal static class Precompiler
     [
         "SeriesAlignment", "T1Registration", "T1RegistrationOutcome", "Concurrent", "VoxelBox", "BoneGeometry", "BoneShell",
         "IntensityCorrection", "ReferenceEstimator", "ReferenceStats", "MaskedSample", "MuscleEstimator", "ThresholdRule",
-        "EdemaSegmenter", "LocalContrastLesions", "FreeWaterEstimator", "FullEdemaEstimator", "DemarcationRimFilter", "ThroughSliceTubeFilter", "EdemaFraction",
+        "EdemaSegmenter", "LocalContrastLesions", "FreeWaterEstimator", "FullEdemaEstimator", "DemarcationRimFilter", "ThroughSliceTubeFilter", "LesionRemoval", "EdemaFraction",
         "RegionMeasurer", "Grading", "PatternClassifier", "LowSignalBandDetector", "SparccScorer", "SparccJointSlice", "BandFlags",
     ];
 
