@@ -114,7 +114,33 @@ internal static class EdemaSegmenter
     /// </summary>
     public const double PeakQuantile = 0.99;
 
-    private static double SortedQuantile(List<float> sorted, double p)
+    /// <summary>The fluid signal of each lesion (labels 1..<paramref name="count"/> of <paramref name="labels"/>), ascending.</summary>
+    private static List<float>[] SortedValuesPerLesion(int[] labels, int count, float[] fluid)
+    {
+        var values = new List<float>[count + 1];
+        for (var c = 1; c <= count; c++)
+        {
+            values[c] = [];
+        }
+
+        for (var i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] != 0)
+            {
+                values[labels[i]].Add(fluid[i]);
+            }
+        }
+
+        for (var c = 1; c <= count; c++)
+        {
+            values[c].Sort();
+        }
+
+        return values;
+    }
+
+    /// <summary>Quantile <paramref name="p"/> of an ascending list, interpolated linearly between order statistics (numpy's default).</summary>
+    internal static double SortedQuantile(List<float> sorted, double p)
     {
         var h = (sorted.Count - 1) * p;
         var lo = (int)Math.Floor(h);
@@ -266,26 +292,13 @@ internal static class EdemaSegmenter
         // Per lesion: core and edge level.
         var cc = ConnectedComponents.Label(interior, Connectivity.Vertex26);
         var lab = cc.Labels.Data;
-        var values = new List<float>[cc.Count + 1];
-        for (var c = 1; c <= cc.Count; c++)
-        {
-            values[c] = [];
-        }
-
-        for (var i = 0; i < lab.Length; i++)
-        {
-            if (lab[i] != 0)
-            {
-                values[lab[i]].Add(f[i]);
-            }
-        }
+        var values = SortedValuesPerLesion(lab, cc.Count, f);
 
         var level = new float[cc.Count + 1];
         var median = reference.FluidMedian;
         for (var c = 1; c <= cc.Count; c++)
         {
             var v = values[c];
-            v.Sort();
             var core = SortedQuantile(v, CoreQuantile);
             var peak = SortedQuantile(v, PeakQuantile);
             var relative = median + (options.LesionEdgeFraction * (core - median));
@@ -416,24 +429,11 @@ internal static class EdemaSegmenter
         var added = ConnectedComponents.Label(found, Connectivity.Vertex26);
         var lab = added.Labels.Data;
         var f = fluid.Data;
-        var values = new List<float>[added.Count + 1];
-        for (var c = 1; c <= added.Count; c++)
-        {
-            values[c] = [];
-        }
-
-        for (var i = 0; i < lab.Length; i++)
-        {
-            if (lab[i] != 0)
-            {
-                values[lab[i]].Add(f[i]);
-            }
-        }
+        var values = SortedValuesPerLesion(lab, added.Count, f);
 
         var level = new float[added.Count + 1];
         for (var c = 1; c <= added.Count; c++)
         {
-            values[c].Sort();
             var core = SortedQuantile(values[c], CoreQuantile);
             level[c] = (float)(levelScale * (reference.FluidMedian + (options.LesionEdgeFraction * (core - reference.FluidMedian))));
         }

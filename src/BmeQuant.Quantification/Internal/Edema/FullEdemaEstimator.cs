@@ -104,8 +104,8 @@ internal static class FullEdemaEstimator
         }
 
         values.Sort();
-        var p95 = Quantile(values, 0.95);
-        var p99 = Quantile(values, 0.99);
+        var p95 = EdemaSegmenter.SortedQuantile(values, 0.95);
+        var p99 = EdemaSegmenter.SortedQuantile(values, 0.99);
         if (useT1)
         {
             // With the bone labels (the lesion-aware fit): only the hyperintense interior marrow in lesions (26-connected)
@@ -187,7 +187,7 @@ internal static class FullEdemaEstimator
             if (perLesion[c] is { } v)
             {
                 v.Sort();
-                keep[c] = Quantile(v, EdemaSegmenter.PeakQuantile) > muscle;
+                keep[c] = EdemaSegmenter.SortedQuantile(v, EdemaSegmenter.PeakQuantile) > muscle;
             }
         }
 
@@ -328,13 +328,6 @@ internal static class FullEdemaEstimator
         }
 
         return (slope, kept);
-    }
-
-    private static double Quantile(List<float> sorted, double p)
-    {
-        var h = (sorted.Count - 1) * p;
-        var lo = (int)Math.Floor(h);
-        return sorted[lo] + ((h - lo) * (sorted[Math.Min(lo + 1, sorted.Count - 1)] - sorted[lo]));
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -147,15 +147,15 @@ internal static class LocalContrastLesions
 
             inside.Sort();
             shell.Sort();
-            var shellMedian = Quantile(shell, 0.5);
-            var shellSd = (Quantile(shell, 0.75) - Quantile(shell, 0.25)) / 1.349;
+            var shellMedian = EdemaSegmenter.SortedQuantile(shell, 0.5);
+            var shellSd = (EdemaSegmenter.SortedQuantile(shell, 0.75) - EdemaSegmenter.SortedQuantile(shell, 0.25)) / 1.349;
             if (!(shellSd > 0))
             {
                 shellSd = reference.FluidRobustSd;
             }
 
-            if (shellMedian <= darkest && Quantile(inside, 0.5) - shellMedian >= rule.ShellContrastSd * shellSd
-                && !(muscleFluid is { } muscle && !(Quantile(inside, EdemaSegmenter.PeakQuantile) > muscle)))
+            if (shellMedian <= darkest && EdemaSegmenter.SortedQuantile(inside, 0.5) - shellMedian >= rule.ShellContrastSd * shellSd
+                && !(muscleFluid is { } muscle && !(EdemaSegmenter.SortedQuantile(inside, EdemaSegmenter.PeakQuantile) > muscle)))
             {
                 accept[comp.Label] = true;
                 any = true;
@@ -373,12 +373,5 @@ internal static class LocalContrastLesions
             }
         });
         return found > 0 ? output : null;
-    }
-
-    private static double Quantile(List<float> sorted, double p)
-    {
-        var h = (sorted.Count - 1) * p;
-        var lo = (int)Math.Floor(h);
-        return sorted[lo] + ((h - lo) * (sorted[Math.Min(lo + 1, sorted.Count - 1)] - sorted[lo]));
     }
 }
